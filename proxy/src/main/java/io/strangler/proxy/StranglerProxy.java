@@ -1,0 +1,172 @@
+package io.strangler.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.strangler.proxy.config.ProxyConfig;
+import io.strangler.proxy.config.RouteConfig;
+import io.strangler.proxy.config.UpstreamConfig;
+import io.strangler.proxy.inbound.DrainEvent;
+import io.strangler.proxy.inbound.ProxyChannelInitializer;
+import io.strangler.proxy.inbound.ProxyRuntime;
+import io.strangler.proxy.routing.Route;
+import io.strangler.proxy.routing.RoutingTable;
+import io.strangler.proxy.upstream.Upstream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running proxy: the composition root that wires config, event loops, upstream pools and the listener. Start it
+ * with {@link #start}; stop it with {@link #shutdown} (drain in-flight requests) or {@link #close} (at once).
+ *
+ * <p>Thread-safe.
+ */
+public final class StranglerProxy implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(StranglerProxy.class);
+
+    private final ProxyConfig config;
+    private final Transport transport;
+    private final EventLoopGroup group;
+    private final Map<String, Upstream> upstreams;
+    private final ProxyRuntime runtime;
+    private final Channel serverChannel;
+    private volatile boolean stopped;
+
+    private StranglerProxy(ProxyConfig config, Transport transport, EventLoopGroup group,
+            Map<String, Upstream> upstreams, ProxyRuntime runtime, Channel serverChannel) {
+        this.config = config;
+        this.transport = transport;
+        this.group = group;
+        this.upstreams = upstreams;
+        this.runtime = runtime;
+        this.serverChannel = serverChannel;
+    }
+
+    /**
+     * Binds the listener and returns once it accepts connections.
+     *
+     * @throws IllegalStateException if the listener cannot bind (the message says where and why)
+     */
+    public static StranglerProxy start(ProxyConfig config) {
+        requireNonNull(config, "config");
+        Transport transport = Transport.select(config.listen().transport());
+        int threads = config.listen().ioThreads() > 0 ? config.listen().ioThreads()
+                : Runtime.getRuntime().availableProcessors();
+        EventLoopGroup group = transport.newGroup(threads, "strangler-io");
+        try {
+            Map<String, Upstream> upstreams = new LinkedHashMap<>();
+            for (UpstreamConfig u : config.upstreams().values()) {
+                upstreams.put(u.id(), new Upstream(u, transport, threads));
+            }
+            List<Route> routes = new ArrayList<>();
+            for (RouteConfig r : config.routes()) {
+                routes.add(new Route(r, upstreams.get(r.legacy()), r.candidate().map(upstreams::get)));
+            }
+            ProxyRuntime runtime = new ProxyRuntime(config.listen(), new RoutingTable(routes),
+                    new DefaultChannelGroup("strangler-clients", GlobalEventExecutor.INSTANCE));
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(group)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childHandler(new ProxyChannelInitializer(runtime));
+            InetSocketAddress bindTo = new InetSocketAddress(config.listen().host(), config.listen().port());
+            Channel server;
+            try {
+                server = bootstrap.bind(bindTo).syncUninterruptibly().channel();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot listen on " + config.listen().host() + ":"
+                        + config.listen().port() + ": " + e.getMessage(), e);
+            }
+            StranglerProxy proxy = new StranglerProxy(config, transport, group, upstreams, runtime, server);
+            log.info("strangler listening on {} ({} transport, {} I/O threads, {} routes)", proxy.address(),
+                    transport.name(), threads, routes.size());
+            return proxy;
+        } catch (RuntimeException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    public ProxyConfig config() {
+        return config;
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    public int port() {
+        return address().getPort();
+    }
+
+    public String transportName() {
+        return transport.name();
+    }
+
+    public Optional<Upstream> upstream(String id) {
+        return Optional.ofNullable(upstreams.get(id));
+    }
+
+    /** Requests received and not yet answered. */
+    public int inFlight() {
+        return runtime.inFlight();
+    }
+
+    /**
+     * Stops accepting connections, lets requests in flight finish for up to {@code drainTimeout}, closes idle
+     * keep-alive connections at once and busy ones after their response, then stops. Blocks until done; call it
+     * from a non-event-loop thread (the signal handler, a test).
+     */
+    public void shutdown(Duration drainTimeout) {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        runtime.startDraining();
+        serverChannel.close().syncUninterruptibly();
+        runtime.clientChannels().forEach(ch -> ch.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE));
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        if (runtime.inFlight() > 0) {
+            log.info("draining {} request(s) in flight (up to {})", runtime.inFlight(), drainTimeout);
+        }
+        while (runtime.inFlight() > 0 && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        int abandoned = runtime.inFlight();
+        if (abandoned > 0) {
+            log.warn("drain timeout: closing {} request(s) still in flight", abandoned);
+        }
+        runtime.clientChannels().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        upstreams.values().forEach(Upstream::close);
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        log.info("strangler stopped");
+    }
+
+    /** Stops at once: in-flight requests are cut. */
+    @Override
+    public void close() {
+        shutdown(Duration.ZERO);
+    }
+}

@@ -1,0 +1,117 @@
+package io.strangler.proxy.cli;
+
+import io.strangler.proxy.StranglerProxy;
+import io.strangler.proxy.config.ListenConfig;
+import io.strangler.proxy.config.ProxyConfig;
+import io.strangler.proxy.config.RouteConfig;
+import io.strangler.proxy.config.RouteMode;
+import io.strangler.proxy.config.UpstreamConfig;
+import io.strangler.proxy.demo.DemoBackend;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code strangler demo}: a demo legacy and candidate shop API on loopback, the proxy in front of them, and the
+ * URLs to try. Runs until Ctrl+C.
+ */
+@Command(name = "demo", description = "Start a demo legacy and candidate system with the proxy in front.",
+        mixinStandardHelpOptions = true)
+public final class DemoCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Proxy port (default: ${DEFAULT-VALUE}; 0 = any)")
+    private int port;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Proxy bind address (default: "
+            + "${DEFAULT-VALUE})")
+    private String host;
+
+    /** The running demo; close it to stop everything. */
+    public record Demo(StranglerProxy proxy, DemoBackend legacy, DemoBackend candidate) implements AutoCloseable {
+        @Override
+        public void close() {
+            proxy.shutdown(Duration.ofSeconds(2));
+            legacy.close();
+            candidate.close();
+        }
+    }
+
+    /** Starts the demo services and the proxy; {@code proxyPort} 0 picks a free port. */
+    public static Demo start(String host, int proxyPort) {
+        DemoBackend legacy = DemoBackend.start(DemoBackend.Flavor.LEGACY, Clock.systemUTC());
+        DemoBackend candidate = DemoBackend.start(DemoBackend.Flavor.CANDIDATE, Clock.systemUTC());
+        try {
+            StranglerProxy proxy = StranglerProxy.start(config(host, proxyPort, legacy.port(), candidate.port()));
+            return new Demo(proxy, legacy, candidate);
+        } catch (RuntimeException e) {
+            legacy.close();
+            candidate.close();
+            throw e;
+        }
+    }
+
+    static ProxyConfig config(String host, int proxyPort, int legacyPort, int candidatePort) {
+        Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
+        upstreams.put("legacy", UpstreamConfig.of("legacy", "127.0.0.1", legacyPort));
+        upstreams.put("candidate", UpstreamConfig.of("candidate", "127.0.0.1", candidatePort));
+        List<RouteConfig> routes = List.of(
+                route("items", "/api/items", Set.of("GET", "HEAD")),
+                route("orders", "/api/orders", Set.of("GET", "HEAD", "POST")),
+                route("time", "/api/time", Set.of()));
+        return new ProxyConfig(ListenConfig.defaults().withHost(host).withPort(proxyPort), upstreams, routes);
+    }
+
+    private static RouteConfig route(String id, String prefix, Set<String> methods) {
+        return new RouteConfig(id, prefix, methods, Optional.empty(), "legacy", Optional.of("candidate"),
+                RouteMode.LEGACY, false, true);
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        Demo demo;
+        try {
+            demo = start(host, port);
+        } catch (IllegalStateException e) {
+            spec.commandLine().getErr().println("strangler demo: " + e.getMessage()
+                    + (port != 0 ? " (is another demo running? try --port 0 for any free port)" : ""));
+            return CommandLine.ExitCode.SOFTWARE;
+        }
+        String base = "http://" + (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + demo.proxy().port();
+        out.println("Strangler demo is running.");
+        out.println("  proxy:     " + base);
+        out.println("  legacy:    http://127.0.0.1:" + demo.legacy().port() + "   (demo shop API, the old system)");
+        out.println("  candidate: http://127.0.0.1:" + demo.candidate().port()
+                + "   (the new system, with a few deliberate differences)");
+        out.println("  routes:    items -> /api/items, orders -> /api/orders, time -> /api/time (all served by legacy)");
+        out.println();
+        out.println("Try:");
+        out.println("  curl -i " + base + "/api/items/3");
+        out.println("  curl -i -X POST -H 'Content-Type: application/json' -d '{\"item\":3,\"qty\":2}' " + base
+                + "/api/orders");
+        out.println();
+        out.println("Press Ctrl+C to stop.");
+        out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            demo.close();
+            stopped.countDown();
+        }, "strangler-demo-shutdown"));
+        stopped.await();
+        return CommandLine.ExitCode.OK;
+    }
+}

@@ -1,0 +1,58 @@
+package io.strangler.proxy.cli;
+
+import io.strangler.proxy.StranglerProxy;
+import io.strangler.proxy.config.ConfigException;
+import io.strangler.proxy.config.ConfigLoader;
+import io.strangler.proxy.config.ProxyConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code strangler run --config FILE}: the proxy, until SIGTERM or SIGINT, which drain it gracefully. */
+@Command(name = "run", description = "Run the proxy with a config file.", mixinStandardHelpOptions = true)
+public final class RunCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
+            description = "YAML config (see docs/configuration.md)")
+    private Path config;
+
+    @Option(names = "--check", description = "Validate the config, print the result and exit.")
+    private boolean check;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ProxyConfig cfg;
+        try {
+            cfg = ConfigLoader.withSystemEnv().load(config);
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println(config + ": " + e.getMessage());
+            return CommandLine.ExitCode.USAGE;
+        }
+        if (check) {
+            spec.commandLine().getOut().println(config + ": OK (" + cfg.upstreams().size() + " upstreams, "
+                    + cfg.routes().size() + " routes)");
+            return CommandLine.ExitCode.OK;
+        }
+        StranglerProxy proxy;
+        try {
+            proxy = StranglerProxy.start(cfg);
+        } catch (IllegalStateException e) {
+            spec.commandLine().getErr().println("strangler: " + e.getMessage());
+            return CommandLine.ExitCode.SOFTWARE;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            proxy.shutdown(cfg.listen().drainTimeout());
+            stopped.countDown();
+        }, "strangler-shutdown"));
+        stopped.await();
+        return CommandLine.ExitCode.OK;
+    }
+}

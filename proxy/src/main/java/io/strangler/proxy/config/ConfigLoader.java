@@ -1,0 +1,446 @@
+package io.strangler.proxy.config;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a YAML config into a {@link ProxyConfig}. It walks the document by hand rather than data-binding it, so
+ * that one pass finds every problem (unknown keys, wrong types, bad durations and sizes, dangling upstream ids,
+ * duplicate route ids) and reports them all together, each with its path, e.g.
+ * {@code routes[1].legacy: 'legcy' (expected: one of [legacy, candidate])}.
+ */
+public final class ConfigLoader {
+
+    private static final Set<String> TOP_KEYS = Set.of("listen", "upstreams", "routes");
+    private static final Set<String> LISTEN_KEYS = Set.of("host", "port", "transport", "ioThreads",
+            "maxInitialLineBytes", "maxHeaderBytes", "maxRequestBodyBytes", "requestHeaderTimeout", "idleTimeout",
+            "drainTimeout");
+    private static final Set<String> UPSTREAM_KEYS = Set.of("url", "connectTimeout", "responseTimeout",
+            "maxConnections", "idleTimeout");
+    private static final Set<String> ROUTE_KEYS = Set.of("id", "match", "legacy", "candidate", "mode",
+            "preserveHost", "servedByHeader");
+    private static final Set<String> MATCH_KEYS = Set.of("pathPrefix", "methods", "host");
+    private static final List<String> TRANSPORTS = List.of("auto", "io_uring", "epoll", "nio");
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
+    private static final Pattern METHOD = Pattern.compile("[A-Z]+");
+    private static final long MAX_BODY_LIMIT = Integer.MAX_VALUE;
+
+    private final EnvExpander env;
+
+    public ConfigLoader(EnvExpander env) {
+        this.env = requireNonNull(env, "env");
+    }
+
+    /** A loader that expands placeholders from the process environment. */
+    public static ConfigLoader withSystemEnv() {
+        return new ConfigLoader(new EnvExpander(System::getenv));
+    }
+
+    public ProxyConfig load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(List.of(file + ": no such file"));
+        } catch (IOException e) {
+            throw new ConfigException(List.of(file + ": cannot read (" + e.getMessage() + ")"));
+        }
+        return parse(text, file.toString());
+    }
+
+    public ProxyConfig parse(String yaml, String source) throws ConfigException {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : ":" + e.getLocation().getLineNr() + ":"
+                    + e.getLocation().getColumnNr();
+            throw new ConfigException(List.of(source + where + ": not valid YAML (" + e.getOriginalMessage() + ")"));
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            throw new ConfigException(List.of(source + ": empty config (expected: at least upstreams and routes)"));
+        }
+        Reader r = new Reader();
+        ProxyConfig config = r.config(root);
+        if (!r.errors.isEmpty()) {
+            throw new ConfigException(r.errors);
+        }
+        return config;
+    }
+
+    /** One pass over one document; collects errors instead of stopping at the first. */
+    private final class Reader {
+        final List<String> errors = new ArrayList<>();
+
+        ProxyConfig config(JsonNode root) {
+            if (!object("", root, TOP_KEYS)) {
+                return null;
+            }
+            ListenConfig listen = listen(root.path("listen"));
+            Map<String, UpstreamConfig> upstreams = upstreams(root.path("upstreams"));
+            List<RouteConfig> routes = routes(root.path("routes"), upstreams);
+            if (!errors.isEmpty()) {
+                return null;
+            }
+            return new ProxyConfig(listen, upstreams, routes);
+        }
+
+        ListenConfig listen(JsonNode n) {
+            ListenConfig d = ListenConfig.defaults();
+            if (n.isMissingNode()) {
+                return d;
+            }
+            if (!object("listen", n, LISTEN_KEYS)) {
+                return d;
+            }
+            String transport = string("listen.transport", n.path("transport"), d.transport());
+            if (!TRANSPORTS.contains(transport)) {
+                errors.add("listen.transport: '" + transport + "' (expected: one of " + TRANSPORTS + ")");
+            }
+            return new ListenConfig(
+                    string("listen.host", n.path("host"), d.host()),
+                    integer("listen.port", n.path("port"), d.port(), 0, 65535),
+                    transport,
+                    integer("listen.ioThreads", n.path("ioThreads"), d.ioThreads(), 0, 1024),
+                    (int) size("listen.maxInitialLineBytes", n.path("maxInitialLineBytes"), d.maxInitialLineBytes(),
+                            256, 1 << 20),
+                    (int) size("listen.maxHeaderBytes", n.path("maxHeaderBytes"), d.maxHeaderBytes(), 1024, 1 << 20),
+                    (int) size("listen.maxRequestBodyBytes", n.path("maxRequestBodyBytes"), d.maxRequestBodyBytes(),
+                            0, MAX_BODY_LIMIT),
+                    duration("listen.requestHeaderTimeout", n.path("requestHeaderTimeout"), d.requestHeaderTimeout()),
+                    duration("listen.idleTimeout", n.path("idleTimeout"), d.idleTimeout()),
+                    duration("listen.drainTimeout", n.path("drainTimeout"), d.drainTimeout()));
+        }
+
+        Map<String, UpstreamConfig> upstreams(JsonNode n) {
+            Map<String, UpstreamConfig> out = new LinkedHashMap<>();
+            if (n.isMissingNode()) {
+                errors.add("upstreams: missing (expected: a map of upstream id to { url: http://host:port })");
+                return out;
+            }
+            if (!n.isObject() || n.isEmpty()) {
+                errors.add("upstreams: " + describe(n) + " (expected: a map of upstream id to { url: ... })");
+                return out;
+            }
+            Iterator<Map.Entry<String, JsonNode>> it = n.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String id = e.getKey();
+                String path = "upstreams." + id;
+                if (!ID.matcher(id).matches()) {
+                    errors.add(path + ": bad id '" + id + "' (expected: letters, digits, '-', '_' or '.')");
+                }
+                JsonNode u = e.getValue();
+                if (!object(path, u, UPSTREAM_KEYS)) {
+                    continue;
+                }
+                UpstreamConfig upstream = upstream(id, path, u);
+                if (upstream != null) {
+                    out.put(id, upstream);
+                }
+            }
+            return out;
+        }
+
+        UpstreamConfig upstream(String id, String path, JsonNode u) {
+            Duration connect = duration(path + ".connectTimeout", u.path("connectTimeout"),
+                    UpstreamConfig.DEFAULT_CONNECT_TIMEOUT);
+            Duration response = duration(path + ".responseTimeout", u.path("responseTimeout"),
+                    UpstreamConfig.DEFAULT_RESPONSE_TIMEOUT);
+            int maxConnections = integer(path + ".maxConnections", u.path("maxConnections"),
+                    UpstreamConfig.DEFAULT_MAX_CONNECTIONS, 1, 1_000_000);
+            Duration idle = duration(path + ".idleTimeout", u.path("idleTimeout"), UpstreamConfig.DEFAULT_IDLE_TIMEOUT);
+            String url = string(path + ".url", u.path("url"), null);
+            if (url == null) {
+                errors.add(path + ".url: missing (expected: http://host:port)");
+                return null;
+            }
+            URI uri;
+            try {
+                uri = new URI(url);
+            } catch (URISyntaxException ex) {
+                errors.add(path + ".url: '" + url + "' is not a URL (expected: http://host:port)");
+                return null;
+            }
+            if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+                errors.add(path + ".url: '" + url + "' (expected: http://host:port; https upstreams are not "
+                        + "supported yet)");
+                return null;
+            }
+            if (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !"/".equals(uri.getRawPath())
+                    || uri.getRawQuery() != null) {
+                errors.add(path + ".url: '" + url + "' has a path or query (expected: http://host:port; the "
+                        + "request path is sent unchanged)");
+                return null;
+            }
+            int port = uri.getPort() < 0 ? 80 : uri.getPort();
+            String hostHeader = uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
+            String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1)
+                    : uri.getHost();
+            return new UpstreamConfig(id, host, port, hostHeader, connect, response, maxConnections, idle);
+        }
+
+        List<RouteConfig> routes(JsonNode n, Map<String, UpstreamConfig> upstreams) {
+            List<RouteConfig> out = new ArrayList<>();
+            if (n.isMissingNode()) {
+                errors.add("routes: missing (expected: a list of routes with id, match and legacy)");
+                return out;
+            }
+            if (!n.isArray() || n.isEmpty()) {
+                errors.add("routes: " + describe(n) + " (expected: a list of routes with id, match and legacy)");
+                return out;
+            }
+            Set<String> upstreamIds = new TreeSet<>(upstreams.keySet());
+            Map<String, Integer> seen = new LinkedHashMap<>();
+            for (int i = 0; i < n.size(); i++) {
+                String path = "routes[" + i + "]";
+                JsonNode r = n.get(i);
+                if (!object(path, r, ROUTE_KEYS)) {
+                    continue;
+                }
+                String id = string(path + ".id", r.path("id"), null);
+                if (id == null) {
+                    errors.add(path + ".id: missing (expected: a unique route id)");
+                } else if (!ID.matcher(id).matches()) {
+                    errors.add(path + ".id: '" + id + "' (expected: letters, digits, '-', '_' or '.')");
+                } else if (seen.containsKey(id)) {
+                    errors.add(path + ".id: duplicate '" + id + "' (already used by routes[" + seen.get(id) + "])");
+                } else {
+                    seen.put(id, i);
+                }
+                RouteConfig route = route(path, id, r, upstreamIds);
+                if (route != null) {
+                    out.add(route);
+                }
+            }
+            return out;
+        }
+
+        RouteConfig route(String path, String id, JsonNode r, Set<String> upstreamIds) {
+            JsonNode match = r.path("match");
+            String prefix = null;
+            Set<String> methods = Set.of();
+            Optional<String> host = Optional.empty();
+            if (match.isMissingNode()) {
+                errors.add(path + ".match: missing (expected: { pathPrefix: /something })");
+            } else if (object(path + ".match", match, MATCH_KEYS)) {
+                prefix = string(path + ".match.pathPrefix", match.path("pathPrefix"), null);
+                if (prefix == null) {
+                    errors.add(path + ".match.pathPrefix: missing (expected: a path starting with '/')");
+                } else if (!prefix.startsWith("/")) {
+                    errors.add(path + ".match.pathPrefix: '" + prefix + "' (expected: a path starting with '/')");
+                }
+                methods = methods(path + ".match.methods", match.path("methods"));
+                String h = string(path + ".match.host", match.path("host"), null);
+                host = Optional.ofNullable(h).map(v -> v.toLowerCase(Locale.ROOT));
+            }
+            String legacy = upstreamRef(path + ".legacy", r.path("legacy"), upstreamIds, true);
+            String candidate = upstreamRef(path + ".candidate", r.path("candidate"), upstreamIds, false);
+            RouteMode mode = mode(path + ".mode", r.path("mode"));
+            boolean preserveHost = bool(path + ".preserveHost", r.path("preserveHost"), false);
+            boolean servedBy = bool(path + ".servedByHeader", r.path("servedByHeader"), true);
+            if (id == null || prefix == null || legacy == null || mode == null) {
+                return null;
+            }
+            return new RouteConfig(id, prefix, methods, host, legacy, Optional.ofNullable(candidate), mode,
+                    preserveHost, servedBy);
+        }
+
+        Set<String> methods(String path, JsonNode n) {
+            if (n.isMissingNode()) {
+                return Set.of();
+            }
+            if (!n.isArray()) {
+                errors.add(path + ": " + describe(n) + " (expected: a list such as [GET, POST])");
+                return Set.of();
+            }
+            Set<String> out = new LinkedHashSet<>();
+            for (int i = 0; i < n.size(); i++) {
+                String m = string(path + "[" + i + "]", n.get(i), null);
+                if (m == null) {
+                    continue;
+                }
+                String upper = m.toUpperCase(Locale.ROOT);
+                if (!METHOD.matcher(upper).matches()) {
+                    errors.add(path + "[" + i + "]: '" + m + "' (expected: an HTTP method such as GET)");
+                } else {
+                    out.add(upper);
+                }
+            }
+            return out;
+        }
+
+        RouteMode mode(String path, JsonNode n) {
+            String v = string(path, n, RouteMode.LEGACY.configName());
+            if (v == null) {
+                return null;
+            }
+            for (RouteMode m : RouteMode.values()) {
+                if (m.configName().equals(v)) {
+                    return m;
+                }
+            }
+            errors.add(path + ": '" + v + "' (expected: legacy; shadow, pilot and candidate are not available in "
+                    + "this version)");
+            return null;
+        }
+
+        String upstreamRef(String path, JsonNode n, Set<String> upstreamIds, boolean required) {
+            String v = string(path, n, null);
+            if (v == null) {
+                if (required && n.isMissingNode()) {
+                    errors.add(path + ": missing (expected: one of " + upstreamIds + ")");
+                }
+                return null;
+            }
+            if (!upstreamIds.contains(v)) {
+                errors.add(path + ": '" + v + "' (expected: one of " + upstreamIds + ")");
+                return null;
+            }
+            return v;
+        }
+
+        boolean object(String path, JsonNode n, Set<String> allowed) {
+            String where = path.isEmpty() ? "config" : path;
+            if (!n.isObject()) {
+                errors.add(where + ": " + describe(n) + " (expected: a map)");
+                return false;
+            }
+            Iterator<String> names = n.fieldNames();
+            while (names.hasNext()) {
+                String k = names.next();
+                if (!allowed.contains(k)) {
+                    errors.add((path.isEmpty() ? k : path + "." + k) + ": unknown key (expected: one of "
+                            + new TreeSet<>(allowed) + ")");
+                }
+            }
+            return true;
+        }
+
+        /** A scalar as text, with env placeholders expanded; {@code dflt} when missing, null after an error. */
+        String string(String path, JsonNode n, String dflt) {
+            if (n.isMissingNode() || n.isNull()) {
+                return dflt;
+            }
+            if (!n.isValueNode()) {
+                errors.add(path + ": " + describe(n) + " (expected: a single value)");
+                return null;
+            }
+            try {
+                return env.expand(n.asText());
+            } catch (IllegalArgumentException e) {
+                errors.add(path + ": " + e.getMessage());
+                return null;
+            }
+        }
+
+        int integer(String path, JsonNode n, int dflt, int min, int max) {
+            String v = string(path, n, null);
+            if (v == null) {
+                return dflt;
+            }
+            try {
+                int i = Integer.parseInt(v.trim());
+                if (i < min || i > max) {
+                    errors.add(path + ": " + i + " (expected: >= " + min + " and <= " + max + ")");
+                    return dflt;
+                }
+                return i;
+            } catch (NumberFormatException e) {
+                errors.add(path + ": '" + v + "' (expected: a whole number >= " + min + " and <= " + max + ")");
+                return dflt;
+            }
+        }
+
+        boolean bool(String path, JsonNode n, boolean dflt) {
+            String v = string(path, n, null);
+            if (v == null) {
+                return dflt;
+            }
+            return switch (v.trim().toLowerCase(Locale.ROOT)) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> {
+                    errors.add(path + ": '" + v + "' (expected: true or false)");
+                    yield dflt;
+                }
+            };
+        }
+
+        Duration duration(String path, JsonNode n, Duration dflt) {
+            String v = string(path, n, null);
+            if (v == null) {
+                return dflt;
+            }
+            try {
+                Duration d = Quantities.parseDuration(v);
+                if (d.isZero()) {
+                    errors.add(path + ": '" + v + "' (expected: a duration > 0)");
+                    return dflt;
+                }
+                return d;
+            } catch (IllegalArgumentException e) {
+                errors.add(path + ": '" + v + "' (" + e.getMessage() + ")");
+                return dflt;
+            }
+        }
+
+        long size(String path, JsonNode n, long dflt, long min, long max) {
+            String v = string(path, n, null);
+            if (v == null) {
+                return dflt;
+            }
+            try {
+                long s = Quantities.parseSize(v);
+                if (s < min || s > max) {
+                    errors.add(path + ": '" + v + "' = " + s + " bytes (expected: >= " + min + " and <= " + max
+                            + " bytes)");
+                    return dflt;
+                }
+                return s;
+            } catch (IllegalArgumentException e) {
+                errors.add(path + ": '" + v + "' (" + e.getMessage() + ")");
+                return dflt;
+            }
+        }
+
+        String describe(JsonNode n) {
+            if (n == null || n instanceof MissingNode) {
+                return "missing";
+            }
+            if (n.isObject()) {
+                return n.isEmpty() ? "an empty map" : "a map";
+            }
+            if (n.isArray()) {
+                return n.isEmpty() ? "an empty list" : "a list";
+            }
+            if (n.isNull()) {
+                return "empty";
+            }
+            return "'" + n.asText() + "'";
+        }
+    }
+}

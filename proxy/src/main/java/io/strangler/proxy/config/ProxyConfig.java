@@ -1,0 +1,27 @@
+package io.strangler.proxy.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole validated configuration. Immutable: a running proxy holds one snapshot and replaces it whole.
+ *
+ * @param listen the live-traffic listener
+ * @param upstreams upstreams by id, in file order
+ * @param routes routes in file order
+ */
+public record ProxyConfig(ListenConfig listen, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes) {
+
+    public ProxyConfig {
+        requireNonNull(listen, "listen");
+        upstreams = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(
+                requireNonNull(upstreams, "upstreams")));
+        routes = List.copyOf(requireNonNull(routes, "routes"));
+    }
+
+    public ProxyConfig withListen(ListenConfig newListen) {
+        return new ProxyConfig(newListen, upstreams, routes);
+    }
+}

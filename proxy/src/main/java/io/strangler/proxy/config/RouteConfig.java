@@ -1,0 +1,41 @@
+package io.strangler.proxy.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One route: which requests it takes and which upstreams serve them.
+ *
+ * @param id unique route id, used in metrics, reports and the admin API
+ * @param pathPrefix requests whose path starts with this prefix (on a segment boundary) match; longest wins
+ * @param methods the methods the route takes; empty means all
+ * @param host the {@code Host} the route takes (port ignored, case-insensitive); empty means any
+ * @param legacy id of the legacy upstream
+ * @param candidate id of the candidate upstream, if the route has one yet
+ * @param mode the route's initial mode
+ * @param preserveHost send the client's {@code Host} to the upstream instead of the upstream's own
+ * @param servedByHeader add {@code X-Strangler-Served-By} to responses
+ */
+public record RouteConfig(
+        String id,
+        String pathPrefix,
+        Set<String> methods,
+        Optional<String> host,
+        String legacy,
+        Optional<String> candidate,
+        RouteMode mode,
+        boolean preserveHost,
+        boolean servedByHeader) {
+
+    public RouteConfig {
+        requireNonNull(id, "id");
+        requireNonNull(pathPrefix, "pathPrefix");
+        methods = Set.copyOf(requireNonNull(methods, "methods"));
+        requireNonNull(host, "host");
+        requireNonNull(legacy, "legacy");
+        requireNonNull(candidate, "candidate");
+        requireNonNull(mode, "mode");
+    }
+}

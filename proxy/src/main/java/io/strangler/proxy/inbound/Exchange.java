@@ -1,0 +1,253 @@
+package io.strangler.proxy.inbound;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import io.netty.util.concurrent.Future;
+import io.strangler.proxy.exchange.ErrorResponses;
+import io.strangler.proxy.exchange.HopByHop;
+import io.strangler.proxy.exchange.ProxyError;
+import io.strangler.proxy.exchange.RequestIds;
+import io.strangler.proxy.routing.Route;
+import io.strangler.proxy.upstream.Upstream;
+import io.strangler.proxy.upstream.UpstreamAcquireException;
+import io.strangler.proxy.upstream.UpstreamConnection;
+import io.strangler.proxy.upstream.UpstreamResponseListener;
+
+/**
+ * One client request proxied to one upstream: acquire a pooled connection, send the request, stream the response
+ * back as it arrives (pausing the upstream while the client cannot keep up), then hand the connection back.
+ *
+ * <p>The exchange owns the aggregated client request and releases it when it ends. A new instance per request;
+ * confined to the client channel's event loop, which is also the upstream connection's.
+ */
+final class Exchange implements UpstreamResponseListener {
+
+    static final AsciiString SERVED_BY = AsciiString.cached("x-strangler-served-by");
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    private static final String VIA_SELF = "1.1 strangler";
+    private static final AsciiString LEGACY = AsciiString.cached("legacy");
+    // Headers we copy from an already-validated request need no second validation.
+    private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+
+    private final InboundExchangeHandler owner;
+    private final ChannelHandlerContext ctx;
+    private final Route route;
+    private final Upstream upstream;
+    private final FullHttpRequest request;
+    private final String target;
+    private final String requestId;
+    private final String clientAddress;
+    private final HttpVersion clientVersion;
+    private final boolean clientKeepAlive;
+    private final boolean head;
+    private boolean keepAlive;
+    private int attempts;
+    private UpstreamConnection connection;
+    private boolean done;
+
+    Exchange(InboundExchangeHandler owner, ChannelHandlerContext ctx, Route route, FullHttpRequest request,
+            String target, String requestId, String clientAddress) {
+        this.owner = owner;
+        this.ctx = ctx;
+        this.route = route;
+        this.upstream = route.legacy();
+        this.request = request;
+        this.target = target;
+        this.requestId = requestId;
+        this.clientAddress = clientAddress;
+        this.clientVersion = request.protocolVersion();
+        this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+        this.head = HttpMethod.HEAD.equals(request.method());
+    }
+
+    void start() {
+        attempts++;
+        Future<UpstreamConnection> f = upstream.pool(ctx.channel().eventLoop()).acquire();
+        if (f.isDone()) {
+            onAcquired(f);
+        } else {
+            f.addListener(this::onAcquired);
+        }
+    }
+
+    private void onAcquired(Future<? super UpstreamConnection> f) {
+        if (done) {
+            if (f.isSuccess()) {
+                ((UpstreamConnection) f.getNow()).recycle();
+            }
+            return;
+        }
+        if (!f.isSuccess()) {
+            Throwable cause = f.cause();
+            respondError(cause instanceof UpstreamAcquireException e ? e.error() : ProxyError.UPSTREAM_REFUSED);
+            return;
+        }
+        connection = (UpstreamConnection) f.getNow();
+        connection.send(upstreamRequest(), this);
+    }
+
+    /** The request as the upstream gets it: hop-by-hop headers out, forwarding headers in. */
+    private FullHttpRequest upstreamRequest() {
+        HttpHeaders in = request.headers();
+        HttpHeaders h = HEADERS.newHeaders();
+        h.set(in);
+        HopByHop.strip(h);
+        h.remove(HttpHeaderNames.EXPECT);
+        String clientHost = in.get(HttpHeaderNames.HOST);
+        if (!route.config().preserveHost() || clientHost == null) {
+            h.set(HttpHeaderNames.HOST, upstream.config().hostHeader());
+        }
+        String forwardedFor = in.get(X_FORWARDED_FOR);
+        h.set(X_FORWARDED_FOR, forwardedFor == null ? clientAddress : forwardedFor + ", " + clientAddress);
+        if (!h.contains(X_FORWARDED_PROTO)) {
+            h.set(X_FORWARDED_PROTO, "http");
+        }
+        if (clientHost != null && !h.contains(X_FORWARDED_HOST)) {
+            h.set(X_FORWARDED_HOST, clientHost);
+        }
+        String via = in.get(HttpHeaderNames.VIA);
+        h.set(HttpHeaderNames.VIA, via == null ? VIA_SELF : via + ", " + VIA_SELF);
+        h.set(RequestIds.HEADER, requestId);
+        int length = request.content().readableBytes();
+        if (length == 0 && !carriesBody(request.method())) {
+            // The aggregator adds "Content-Length: 0" to every bodiless request; a GET should not grow one.
+            h.remove(HttpHeaderNames.CONTENT_LENGTH);
+        } else {
+            h.setInt(HttpHeaderNames.CONTENT_LENGTH, length);
+        }
+        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), target,
+                request.content().retainedDuplicate(), h, HEADERS.newEmptyHeaders());
+    }
+
+    private static boolean carriesBody(HttpMethod method) {
+        return HttpMethod.POST.equals(method) || HttpMethod.PUT.equals(method) || HttpMethod.PATCH.equals(method);
+    }
+
+    /** Methods that may be sent twice without changing the outcome (RFC 9110 section 9.2.2). */
+    private static boolean isIdempotent(HttpMethod m) {
+        return HttpMethod.GET.equals(m) || HttpMethod.HEAD.equals(m) || HttpMethod.OPTIONS.equals(m)
+                || HttpMethod.PUT.equals(m) || HttpMethod.DELETE.equals(m) || HttpMethod.TRACE.equals(m);
+    }
+
+    @Override
+    public void onHead(HttpResponse upstreamHead) {
+        HttpHeaders h = upstreamHead.headers();
+        boolean hasLength = HttpUtil.isContentLengthSet(upstreamHead);
+        boolean chunked = HttpUtil.isTransferEncodingChunked(upstreamHead);
+        int status = upstreamHead.status().code();
+        boolean bodiless = head || status == 204 || status == 304;
+        HopByHop.strip(h);
+        boolean closeDelimited = false;
+        if (!hasLength && !bodiless) {
+            if (clientVersion.equals(HttpVersion.HTTP_1_1)) {
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else {
+                closeDelimited = true;
+            }
+        } else if (head && chunked && !hasLength && clientVersion.equals(HttpVersion.HTTP_1_1)) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        String via = h.get(HttpHeaderNames.VIA);
+        h.set(HttpHeaderNames.VIA, via == null ? VIA_SELF : via + ", " + VIA_SELF);
+        if (route.config().servedByHeader()) {
+            h.set(SERVED_BY, LEGACY);
+        }
+        keepAlive = clientKeepAlive && !closeDelimited && !owner.closeRequested();
+        if (!keepAlive) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (!clientVersion.isKeepAliveDefault()) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        ctx.write(new DefaultHttpResponse(clientVersion, upstreamHead.status(), h), ctx.voidPromise());
+    }
+
+    @Override
+    public void onContent(HttpContent content) {
+        ctx.write(content, ctx.voidPromise());
+        if (!ctx.channel().isWritable()) {
+            connection.pauseReading();
+        }
+    }
+
+    @Override
+    public void onReadComplete() {
+        ctx.flush();
+    }
+
+    @Override
+    public void onEnd(LastHttpContent last) {
+        connection = null;
+        boolean reuse = keepAlive;
+        ctx.writeAndFlush(last).addListener((ChannelFutureListener) f -> finish(f.isSuccess() && reuse));
+    }
+
+    @Override
+    public void onFailure(ProxyError error, boolean afterHead, boolean retryable) {
+        connection = null;
+        if (done) {
+            return;
+        }
+        if (afterHead) {
+            // Part of the response is out: closing is the only honest way to say the body is incomplete.
+            ctx.flush();
+            ctx.close();
+            finish(false);
+        } else if (retryable && attempts < 2 && isIdempotent(request.method())) {
+            // A reused keep-alive connection was closed by the upstream just as we sent on it: try a fresh one.
+            start();
+        } else {
+            respondError(error);
+        }
+    }
+
+    /** The client can take more: read from the upstream again. */
+    void clientWritable() {
+        if (connection != null) {
+            connection.resumeReading();
+        }
+    }
+
+    /** The client connection closed before the response ended. */
+    void clientGone() {
+        if (done) {
+            return;
+        }
+        if (connection != null) {
+            connection.abort();
+            connection = null;
+        }
+        finish(false);
+    }
+
+    private void respondError(ProxyError error) {
+        boolean reuse = clientKeepAlive && !owner.closeRequested();
+        ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), error, route.id(), requestId, reuse))
+                .addListener((ChannelFutureListener) f -> finish(f.isSuccess() && reuse));
+    }
+
+    private void finish(boolean reuseClientConnection) {
+        if (done) {
+            return;
+        }
+        done = true;
+        request.release();
+        owner.exchangeFinished(reuseClientConnection);
+    }
+}

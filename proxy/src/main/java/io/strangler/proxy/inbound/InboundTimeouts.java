@@ -1,0 +1,148 @@
+package io.strangler.proxy.inbound;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.strangler.proxy.exchange.ErrorResponses;
+import io.strangler.proxy.exchange.ProxyError;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Clocks for a client connection, in front of the HTTP codec so that it sees raw bytes:
+ * <ul>
+ *   <li>idle (no request in flight, no bytes): after {@code idleTimeout} the connection is closed quietly;</li>
+ *   <li>headers (a request's first byte arrived, its headers have not ended): after {@code requestHeaderTimeout}
+ *       the client gets 408 and the connection closes. This is what defeats slowloris clients, which trickle
+ *       header bytes forever;</li>
+ *   <li>body (headers done, body not complete): 408 if no byte arrives for {@code idleTimeout};</li>
+ *   <li>busy (the request is being proxied): no clock here, the upstream timeouts apply.</li>
+ * </ul>
+ * One instance per channel; confined to its event loop.
+ */
+final class InboundTimeouts extends ChannelInboundHandlerAdapter {
+
+    private enum State { IDLE, HEADERS, BODY, BUSY }
+
+    private final long headerTimeoutNanos;
+    private final long idleTimeoutNanos;
+    private ChannelHandlerContext ctx;
+    private State state = State.IDLE;
+    private long stateSinceNanos;
+    private long lastReadNanos;
+    private ScheduledFuture<?> timer;
+
+    InboundTimeouts(long headerTimeoutNanos, long idleTimeoutNanos) {
+        this.headerTimeoutNanos = headerTimeoutNanos;
+        this.idleTimeoutNanos = idleTimeoutNanos;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        enter(State.IDLE);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        lastReadNanos = System.nanoTime();
+        if (state == State.IDLE && msg instanceof ByteBuf buf && buf.isReadable()) {
+            enter(State.HEADERS);
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancel();
+        ctx.fireChannelInactive();
+    }
+
+    /** A handler for just behind the codec, which tells this one when a request's headers have been decoded. */
+    ChannelHandler headerWatcher() {
+        return new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext c, Object msg) {
+                if (msg instanceof HttpRequest && state == State.HEADERS) {
+                    enter(State.BODY);
+                }
+                c.fireChannelRead(msg);
+            }
+        };
+    }
+
+    /** The whole request was received and is being proxied. */
+    void requestReceived() {
+        enter(State.BUSY);
+    }
+
+    /** The response went out and the connection waits for the next request. */
+    void awaitNextRequest() {
+        enter(State.IDLE);
+    }
+
+    private void enter(State next) {
+        state = next;
+        stateSinceNanos = System.nanoTime();
+        lastReadNanos = stateSinceNanos;
+        cancel();
+        switch (next) {
+            case IDLE, BODY -> schedule(idleTimeoutNanos);
+            case HEADERS -> schedule(headerTimeoutNanos);
+            default -> {
+            }
+        }
+    }
+
+    private void schedule(long delayNanos) {
+        timer = ctx.executor().schedule(this::fire, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void cancel() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    private void fire() {
+        timer = null;
+        long now = System.nanoTime();
+        switch (state) {
+            case IDLE -> ctx.close();
+            case HEADERS -> {
+                long left = headerTimeoutNanos - (now - stateSinceNanos);
+                if (left > 0) {
+                    schedule(left);
+                } else {
+                    timedOut();
+                }
+            }
+            case BODY -> {
+                long left = idleTimeoutNanos - (now - lastReadNanos);
+                if (left > 0) {
+                    schedule(left);
+                } else {
+                    timedOut();
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void timedOut() {
+        state = State.BUSY;
+        // Written from the tail so that it passes through the HTTP encoder.
+        ctx.channel().writeAndFlush(ErrorResponses.of(ctx.alloc(), ProxyError.REQUEST_TIMEOUT, null, null, false))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+}

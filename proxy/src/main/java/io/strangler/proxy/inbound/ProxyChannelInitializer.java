@@ -1,0 +1,45 @@
+package io.strangler.proxy.inbound;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flow.FlowControlHandler;
+import io.strangler.proxy.config.ListenConfig;
+
+/**
+ * Builds a client connection's pipeline:
+ * {@code timeouts → codec → headers → aggregator → flow → exchange}. The channel starts with auto-read off; the
+ * exchange handler asks for the next request only when the current response is out, and the flow-control handler
+ * holds back pipelined requests until then.
+ */
+public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
+
+    private static final int MAX_CHUNK_BYTES = 64 * 1024;
+
+    private final ProxyRuntime runtime;
+
+    public ProxyChannelInitializer(ProxyRuntime runtime) {
+        this.runtime = requireNonNull(runtime, "runtime");
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        ListenConfig listen = runtime.listen();
+        InboundTimeouts timeouts = new InboundTimeouts(listen.requestHeaderTimeout().toNanos(),
+                listen.idleTimeout().toNanos());
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("timeouts", timeouts);
+        p.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(listen.maxInitialLineBytes())
+                .setMaxHeaderSize(listen.maxHeaderBytes())
+                .setMaxChunkSize(MAX_CHUNK_BYTES)));
+        p.addLast("headers", timeouts.headerWatcher());
+        p.addLast("aggregator", new RequestBodyAggregator(listen.maxRequestBodyBytes()));
+        p.addLast("flow", new FlowControlHandler());
+        p.addLast("exchange", new InboundExchangeHandler(runtime, timeouts));
+    }
+}

@@ -1,0 +1,68 @@
+package io.strangler.proxy.inbound;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.channel.group.ChannelGroup;
+import io.strangler.proxy.config.ListenConfig;
+import io.strangler.proxy.routing.RoutingTable;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * State shared by every inbound channel of one proxy: the current routing snapshot (replaced whole, read once per
+ * request), the listener limits, the client channels, the in-flight count and whether the proxy is draining.
+ *
+ * <p>Thread-safe.
+ */
+public final class ProxyRuntime {
+
+    private final ListenConfig listen;
+    private final AtomicReference<RoutingTable> routing;
+    private final ChannelGroup clientChannels;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean draining;
+
+    public ProxyRuntime(ListenConfig listen, RoutingTable routing, ChannelGroup clientChannels) {
+        this.listen = requireNonNull(listen, "listen");
+        this.routing = new AtomicReference<>(requireNonNull(routing, "routing"));
+        this.clientChannels = requireNonNull(clientChannels, "clientChannels");
+    }
+
+    public ListenConfig listen() {
+        return listen;
+    }
+
+    public RoutingTable routing() {
+        return routing.get();
+    }
+
+    /** Swaps in a new routing snapshot; requests already routed keep the old one. */
+    public void replaceRouting(RoutingTable table) {
+        routing.set(requireNonNull(table, "table"));
+    }
+
+    public ChannelGroup clientChannels() {
+        return clientChannels;
+    }
+
+    /** Requests received and not yet answered, over all channels. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    void exchangeStarted() {
+        inFlight.incrementAndGet();
+    }
+
+    void exchangeEnded() {
+        inFlight.decrementAndGet();
+    }
+
+    public boolean isDraining() {
+        return draining;
+    }
+
+    public void startDraining() {
+        draining = true;
+    }
+}

@@ -1,0 +1,54 @@
+package io.strangler.proxy.routing;
+
+import static java.util.Objects.requireNonNull;
+
+import io.strangler.proxy.config.RouteConfig;
+import io.strangler.proxy.upstream.Upstream;
+import java.util.Optional;
+
+/**
+ * A route resolved against its upstreams: what the request path needs at run time, with no lookups left.
+ *
+ * @param config the route as configured
+ * @param legacy the legacy upstream
+ * @param candidate the candidate upstream, if the route has one
+ */
+public record Route(RouteConfig config, Upstream legacy, Optional<Upstream> candidate) {
+
+    public Route {
+        requireNonNull(config, "config");
+        requireNonNull(legacy, "legacy");
+        requireNonNull(candidate, "candidate");
+    }
+
+    public String id() {
+        return config.id();
+    }
+
+    /** True if this route takes a request with this (lower-case, port-less) host, method and path. */
+    boolean matches(String host, String method, String path) {
+        RouteConfig c = config;
+        if (!c.methods().isEmpty() && !c.methods().contains(method)) {
+            return false;
+        }
+        if (c.host().isPresent() && !c.host().get().equals(host)) {
+            return false;
+        }
+        return prefixMatches(c.pathPrefix(), path);
+    }
+
+    /**
+     * Prefix match on a segment boundary: {@code /api/orders} takes {@code /api/orders}, {@code /api/orders/7} and
+     * {@code /api/orders?x=1} but not {@code /api/ordersummary}, which would surprise whoever wrote the route.
+     */
+    static boolean prefixMatches(String prefix, String path) {
+        if (!path.startsWith(prefix)) {
+            return false;
+        }
+        if (path.length() == prefix.length() || prefix.endsWith("/")) {
+            return true;
+        }
+        char next = path.charAt(prefix.length());
+        return next == '/' || next == '?' || next == ';';
+    }
+}
