@@ -101,7 +101,11 @@ public final class ConfigLoader {
             }
             ListenConfig listen = listen(root.path("listen"));
             Map<String, UpstreamConfig> upstreams = upstreams(root.path("upstreams"));
-            List<RouteConfig> routes = routes(root.path("routes"), upstreams);
+            // Routes are checked against every declared upstream id, so that one broken upstream definition
+            // yields one error rather than one more per route that uses it.
+            Set<String> declared = new TreeSet<>();
+            root.path("upstreams").fieldNames().forEachRemaining(declared::add);
+            List<RouteConfig> routes = routes(root.path("routes"), declared);
             if (!errors.isEmpty()) {
                 return null;
             }
@@ -175,7 +179,9 @@ public final class ConfigLoader {
             Duration idle = duration(path + ".idleTimeout", u.path("idleTimeout"), UpstreamConfig.DEFAULT_IDLE_TIMEOUT);
             String url = string(path + ".url", u.path("url"), null);
             if (url == null) {
-                errors.add(path + ".url: missing (expected: http://host:port)");
+                if (u.path("url").isMissingNode()) {
+                    errors.add(path + ".url: missing (expected: http://host:port)");
+                }
                 return null;
             }
             URI uri;
@@ -203,7 +209,7 @@ public final class ConfigLoader {
             return new UpstreamConfig(id, host, port, hostHeader, connect, response, maxConnections, idle);
         }
 
-        List<RouteConfig> routes(JsonNode n, Map<String, UpstreamConfig> upstreams) {
+        List<RouteConfig> routes(JsonNode n, Set<String> upstreamIds) {
             List<RouteConfig> out = new ArrayList<>();
             if (n.isMissingNode()) {
                 errors.add("routes: missing (expected: a list of routes with id, match and legacy)");
@@ -213,7 +219,6 @@ public final class ConfigLoader {
                 errors.add("routes: " + describe(n) + " (expected: a list of routes with id, match and legacy)");
                 return out;
             }
-            Set<String> upstreamIds = new TreeSet<>(upstreams.keySet());
             Map<String, Integer> seen = new LinkedHashMap<>();
             for (int i = 0; i < n.size(); i++) {
                 String path = "routes[" + i + "]";
@@ -223,7 +228,9 @@ public final class ConfigLoader {
                 }
                 String id = string(path + ".id", r.path("id"), null);
                 if (id == null) {
-                    errors.add(path + ".id: missing (expected: a unique route id)");
+                    if (r.path("id").isMissingNode()) {
+                        errors.add(path + ".id: missing (expected: a unique route id)");
+                    }
                 } else if (!ID.matcher(id).matches()) {
                     errors.add(path + ".id: '" + id + "' (expected: letters, digits, '-', '_' or '.')");
                 } else if (seen.containsKey(id)) {
@@ -249,7 +256,9 @@ public final class ConfigLoader {
             } else if (object(path + ".match", match, MATCH_KEYS)) {
                 prefix = string(path + ".match.pathPrefix", match.path("pathPrefix"), null);
                 if (prefix == null) {
-                    errors.add(path + ".match.pathPrefix: missing (expected: a path starting with '/')");
+                    if (match.path("pathPrefix").isMissingNode()) {
+                        errors.add(path + ".match.pathPrefix: missing (expected: a path starting with '/')");
+                    }
                 } else if (!prefix.startsWith("/")) {
                     errors.add(path + ".match.pathPrefix: '" + prefix + "' (expected: a path starting with '/')");
                 }
@@ -340,20 +349,23 @@ public final class ConfigLoader {
             return true;
         }
 
-        /** A scalar as text, with env placeholders expanded; {@code dflt} when missing, null after an error. */
+        /**
+         * A scalar as text, with env placeholders expanded; {@code dflt} when missing or after an error (which is
+         * recorded). Callers that need a value check {@code isMissingNode()} to report it as missing.
+         */
         String string(String path, JsonNode n, String dflt) {
             if (n.isMissingNode() || n.isNull()) {
                 return dflt;
             }
             if (!n.isValueNode()) {
                 errors.add(path + ": " + describe(n) + " (expected: a single value)");
-                return null;
+                return dflt;
             }
             try {
                 return env.expand(n.asText());
             } catch (IllegalArgumentException e) {
                 errors.add(path + ": " + e.getMessage());
-                return null;
+                return dflt;
             }
         }
 

@@ -131,6 +131,17 @@ final class InboundExchangeHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // A read cycle can end with only part of a request (headers now, body later, as with
+        // "Expect: 100-continue"); the flow-control handler counts that cycle as our read, so ask again until a
+        // whole request has arrived.
+        if (current == null && ctx.channel().isActive()) {
+            ctx.read();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (current != null && ctx.channel().isWritable()) {
             current.clientWritable();

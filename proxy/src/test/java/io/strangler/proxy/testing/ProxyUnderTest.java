@@ -1,0 +1,70 @@
+package io.strangler.proxy.testing;
+
+import io.strangler.proxy.StranglerProxy;
+import io.strangler.proxy.config.ConfigException;
+import io.strangler.proxy.config.ConfigLoader;
+import io.strangler.proxy.config.EnvExpander;
+import io.strangler.proxy.config.ProxyConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+/** Starts the real proxy on a free loopback port from a YAML config, as {@code strangler run} would. */
+public final class ProxyUnderTest implements AutoCloseable {
+
+    private final StranglerProxy proxy;
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private ProxyUnderTest(StranglerProxy proxy) {
+        this.proxy = proxy;
+    }
+
+    /** {@code yaml} without a {@code listen} section gets one bound to 127.0.0.1:0. */
+    public static ProxyUnderTest start(String yaml) {
+        String full = yaml.contains("listen:") ? yaml : "listen: { host: 127.0.0.1, port: 0 }\n" + yaml;
+        try {
+            ProxyConfig config = new ConfigLoader(EnvExpander.of(Map.of())).parse(full, "test.yaml");
+            return new ProxyUnderTest(StranglerProxy.start(config));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /** One route {@code all} on {@code /} to one legacy upstream. */
+    public static ProxyUnderTest singleRoute(String upstreamUrl, String upstreamExtra, String listenExtra) {
+        return start("listen: { host: 127.0.0.1, port: 0" + (listenExtra.isEmpty() ? "" : ", " + listenExtra) + " }\n"
+                + "upstreams:\n  legacy: { url: " + upstreamUrl
+                + (upstreamExtra.isEmpty() ? "" : ", " + upstreamExtra) + " }\n"
+                + "routes:\n  - { id: all, match: { pathPrefix: / }, legacy: legacy }\n");
+    }
+
+    public StranglerProxy proxy() {
+        return proxy;
+    }
+
+    public int port() {
+        return proxy.port();
+    }
+
+    public URI uri(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + port() + pathAndQuery);
+    }
+
+    public HttpClient client() {
+        return client;
+    }
+
+    public HttpResponse<String> get(String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Override
+    public void close() {
+        proxy.close();
+    }
+}
