@@ -47,6 +47,9 @@ public final class RunCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("strangler: " + e.getMessage());
             return CommandLine.ExitCode.SOFTWARE;
         }
+        spec.commandLine().getOut().println("strangler " + Version.current() + " listening on http://"
+                + proxy.address().getHostString() + ":" + proxy.port() + " (" + cfg.routes().size() + " routes)");
+        spec.commandLine().getOut().flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             proxy.shutdown(cfg.listen().drainTimeout());
