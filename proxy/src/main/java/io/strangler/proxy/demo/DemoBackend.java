@@ -128,6 +128,8 @@ public final class DemoBackend implements AutoCloseable {
 
     private FullHttpResponse respond(FullHttpRequest req) {
         String path = new QueryStringDecoder(req.uri()).path();
+        // HEAD is GET without a body; the codec drops the body on the way out.
+        HttpMethod method = req.method().equals(HttpMethod.HEAD) ? HttpMethod.GET : req.method();
         boolean candidate = flavor == Flavor.CANDIDATE;
         String now = clock.instant().toString();
         if (path.equals("/health")) {
@@ -137,7 +139,7 @@ public final class DemoBackend implements AutoCloseable {
             return json(HttpResponseStatus.OK, "{\"now\":\"" + now + "\",\"nonce\":"
                     + ThreadLocalRandom.current().nextInt(1_000_000) + "}");
         }
-        if (path.equals("/api/items") && req.method().equals(HttpMethod.GET)) {
+        if (path.equals("/api/items") && method.equals(HttpMethod.GET)) {
             StringBuilder sb = new StringBuilder("{\"items\":[");
             for (int i = 0; i < ITEMS.size(); i++) {
                 sb.append(i == 0 ? "" : ",").append(item(ITEMS.get(i), candidate));
@@ -145,7 +147,7 @@ public final class DemoBackend implements AutoCloseable {
             sb.append("],\"count\":").append(ITEMS.size()).append(",\"generatedAt\":\"").append(now).append("\"}");
             return json(HttpResponseStatus.OK, sb.toString());
         }
-        if (path.startsWith("/api/items/") && req.method().equals(HttpMethod.GET)) {
+        if (path.startsWith("/api/items/") && method.equals(HttpMethod.GET)) {
             String id = path.substring("/api/items/".length());
             for (Item it : ITEMS) {
                 if (String.valueOf(it.id()).equals(id)) {
@@ -158,7 +160,7 @@ public final class DemoBackend implements AutoCloseable {
             return json(HttpResponseStatus.NOT_FOUND, "{\"error\":\"no such item\",\"id\":\"" + id.replace("\"", "")
                     + "\"}");
         }
-        if (path.equals("/api/orders") && req.method().equals(HttpMethod.POST)) {
+        if (path.equals("/api/orders") && method.equals(HttpMethod.POST)) {
             long id = nextOrder.getAndIncrement();
             String body = req.content().toString(StandardCharsets.UTF_8);
             orders.put(id, body);
@@ -166,7 +168,7 @@ public final class DemoBackend implements AutoCloseable {
             return json(HttpResponseStatus.CREATED, "{\"id\":" + id + ",\"status\":\"" + status
                     + "\",\"bytes\":" + body.length() + ",\"generatedAt\":\"" + now + "\"}");
         }
-        if (path.startsWith("/api/orders/") && req.method().equals(HttpMethod.GET)) {
+        if (path.startsWith("/api/orders/") && method.equals(HttpMethod.GET)) {
             String id = path.substring("/api/orders/".length());
             try {
                 if (orders.containsKey(Long.parseLong(id))) {
