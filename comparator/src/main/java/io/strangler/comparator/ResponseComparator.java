@@ -57,6 +57,8 @@ public final class ResponseComparator {
         JsonFactory factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_JSON_DEPTH).build())
                 .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+                .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_BIG_NUMBER_PARSER)
                 .build();
         this.json = JsonMapper.builder(factory)
                 .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -320,6 +322,10 @@ public final class ResponseComparator {
     }
 
     private void diff(Run run, List<Object> path, JsonNode l, JsonNode c) {
+        if (l.isValueNode() && l.equals(c)) {
+            // Same type and value: the common case, decided without building BigDecimals.
+            return;
+        }
         if (l.isObject() && c.isObject()) {
             diffObjects(run, path, l, c);
         } else if (l.isArray() && c.isArray()) {
@@ -367,21 +373,27 @@ public final class ResponseComparator {
     }
 
     private void diffObjects(Run run, List<Object> path, JsonNode l, JsonNode c) {
-        Set<String> names = new LinkedHashSet<>();
-        l.fieldNames().forEachRemaining(names::add);
-        c.fieldNames().forEachRemaining(names::add);
-        for (String name : names) {
-            path.add(name);
-            JsonNode lv = l.get(name);
+        for (Iterator<Map.Entry<String, JsonNode>> it = l.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            String name = field.getKey();
             JsonNode cv = c.get(name);
+            path.add(name);
             if (cv == null) {
-                run.report(DifferenceKind.MISSING_FIELD, path, JsonPath.render(path), lv.toString(), null);
-            } else if (lv == null) {
-                run.report(DifferenceKind.EXTRA_FIELD, path, JsonPath.render(path), null, cv.toString());
+                run.report(DifferenceKind.MISSING_FIELD, path, JsonPath.render(path), field.getValue().toString(),
+                        null);
             } else {
-                diff(run, path, lv, cv);
+                diff(run, path, field.getValue(), cv);
             }
             path.remove(path.size() - 1);
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = c.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            if (l.get(field.getKey()) == null) {
+                path.add(field.getKey());
+                run.report(DifferenceKind.EXTRA_FIELD, path, JsonPath.render(path), null,
+                        field.getValue().toString());
+                path.remove(path.size() - 1);
+            }
         }
     }
 
@@ -397,22 +409,23 @@ public final class ResponseComparator {
                 return;
             }
         }
-        int before = run.differences.size() + run.ignored.size();
+        int beforeD = run.differences.size();
+        int beforeI = run.ignored.size();
         int n = Math.min(l.size(), c.size());
-        List<Difference> savedD = List.copyOf(run.differences);
-        List<Difference> savedI = List.copyOf(run.ignored);
+        int firstDiffering = -1;
         for (int i = 0; i < n; i++) {
+            int found = run.differences.size() + run.ignored.size();
             path.add(i);
             diff(run, path, l.get(i), c.get(i));
             path.remove(path.size() - 1);
+            if (firstDiffering < 0 && run.differences.size() + run.ignored.size() > found) {
+                firstDiffering = i;
+            }
         }
-        boolean elementsDiffer = run.differences.size() + run.ignored.size() > before;
-        if (elementsDiffer && l.size() == c.size() && canonicalCounts(l).equals(canonicalCounts(c))) {
+        if (firstDiffering >= 0 && l.size() == c.size() && isReordering(l, c, firstDiffering)) {
             // Same elements, other order: one ORDER difference says it better than n value differences.
-            run.differences.clear();
-            run.differences.addAll(savedD);
-            run.ignored.clear();
-            run.ignored.addAll(savedI);
+            run.differences.subList(beforeD, run.differences.size()).clear();
+            run.ignored.subList(beforeI, run.ignored.size()).clear();
             run.report(DifferenceKind.ORDER, path, JsonPath.render(path), null, null);
             return;
         }
@@ -420,6 +433,19 @@ public final class ResponseComparator {
             run.report(DifferenceKind.ARRAY_LENGTH, path, JsonPath.render(path), String.valueOf(l.size()),
                     String.valueOf(c.size()));
         }
+    }
+
+    /**
+     * True if the arrays hold the same elements in another order. Cheap test first: the first differing legacy
+     * element must occur elsewhere in the candidate array, or it cannot be a reordering.
+     */
+    private static boolean isReordering(JsonNode l, JsonNode c, int firstDiffering) {
+        JsonNode probe = l.get(firstDiffering);
+        boolean elsewhere = false;
+        for (int j = 0; j < c.size() && !elsewhere; j++) {
+            elsewhere = j != firstDiffering && probe.equals(c.get(j));
+        }
+        return elsewhere && canonicalCounts(l).equals(canonicalCounts(c));
     }
 
     private static Map<String, Integer> canonicalCounts(JsonNode array) {
