@@ -10,11 +10,6 @@ import java.util.regex.Pattern;
  */
 public final class EndpointTemplates {
 
-    private static final Pattern NUMBER = Pattern.compile("\\d+");
-    private static final Pattern UUID = Pattern.compile(
-            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-    private static final Pattern HEX = Pattern.compile("(?=.*\\d)[0-9a-fA-F]{8,}");
-
     private final List<Pattern> extra;
 
     private EndpointTemplates(List<Pattern> extra) {
@@ -49,11 +44,57 @@ public final class EndpointTemplates {
         return out.length() == 0 ? "/" : out.toString();
     }
 
+    // The built-in checks are plain character scans: this runs for every comparison, and regexes cost more
+    // than the rest of templating together.
+    private static boolean isNumber(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isHex(char c) {
+        return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
+    }
+
+    /** 8-4-4-4-12 hex digits. */
+    private static boolean isUuid(String s) {
+        if (s.length() != 36) {
+            return false;
+        }
+        for (int i = 0; i < 36; i++) {
+            char c = s.charAt(i);
+            boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
+            if (dash ? c != '-' : !isHex(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** At least 8 hex characters, at least one of them a digit (so "deadbeef" words stay words). */
+    private static boolean isHexId(String s) {
+        if (s.length() < 8) {
+            return false;
+        }
+        boolean digit = false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!isHex(c)) {
+                return false;
+            }
+            digit |= c <= '9';
+        }
+        return digit;
+    }
+
     private boolean isId(String seg) {
         if (seg.isEmpty()) {
             return false;
         }
-        if (NUMBER.matcher(seg).matches() || UUID.matcher(seg).matches() || HEX.matcher(seg).matches()) {
+        if (isNumber(seg) || isUuid(seg) || isHexId(seg)) {
             return true;
         }
         for (Pattern p : extra) {

@@ -136,7 +136,7 @@ public final class JsonPath {
             if (seg instanceof Integer n) {
                 sb.append('[').append(n).append(']');
             } else if (seg instanceof String s) {
-                if (!s.isEmpty() && s.chars().allMatch(ch -> Character.isLetterOrDigit(ch) || ch == '_' || ch == '-')) {
+                if (isPlainName(s)) {
                     sb.append('.').append(s);
                 } else {
                     sb.append("['").append(s.replace("'", "\\'")).append("']");
@@ -146,6 +146,19 @@ public final class JsonPath {
             }
         }
         return sb.toString();
+    }
+
+    private static boolean isPlainName(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (!Character.isLetterOrDigit(ch) && ch != '_' && ch != '-') {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
