@@ -23,8 +23,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,18 +38,14 @@ public final class StranglerProxy implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StranglerProxy.class);
 
-    private final ProxyConfig config;
-    private final Transport transport;
     private final EventLoopGroup group;
     private final Map<String, Upstream> upstreams;
     private final ProxyRuntime runtime;
     private final Channel serverChannel;
-    private volatile boolean stopped;
+    private final AtomicBoolean stopped = new AtomicBoolean();
 
-    private StranglerProxy(ProxyConfig config, Transport transport, EventLoopGroup group,
-            Map<String, Upstream> upstreams, ProxyRuntime runtime, Channel serverChannel) {
-        this.config = config;
-        this.transport = transport;
+    private StranglerProxy(EventLoopGroup group, Map<String, Upstream> upstreams, ProxyRuntime runtime,
+            Channel serverChannel) {
         this.group = group;
         this.upstreams = upstreams;
         this.runtime = runtime;
@@ -94,7 +90,7 @@ public final class StranglerProxy implements AutoCloseable {
                 throw new IllegalStateException("cannot listen on " + config.listen().host() + ":"
                         + config.listen().port() + ": " + e.getMessage(), e);
             }
-            StranglerProxy proxy = new StranglerProxy(config, transport, group, upstreams, runtime, server);
+            StranglerProxy proxy = new StranglerProxy(group, upstreams, runtime, server);
             log.info("strangler listening on {} ({} transport, {} I/O threads, {} routes)", proxy.address(),
                     transport.name(), threads, routes.size());
             return proxy;
@@ -104,24 +100,12 @@ public final class StranglerProxy implements AutoCloseable {
         }
     }
 
-    public ProxyConfig config() {
-        return config;
-    }
-
     public InetSocketAddress address() {
         return (InetSocketAddress) serverChannel.localAddress();
     }
 
     public int port() {
         return address().getPort();
-    }
-
-    public String transportName() {
-        return transport.name();
-    }
-
-    public Optional<Upstream> upstream(String id) {
-        return Optional.ofNullable(upstreams.get(id));
     }
 
     /** Requests received and not yet answered. */
@@ -135,10 +119,9 @@ public final class StranglerProxy implements AutoCloseable {
      * from a non-event-loop thread (the signal handler, a test).
      */
     public void shutdown(Duration drainTimeout) {
-        if (stopped) {
+        if (!stopped.compareAndSet(false, true)) {
             return;
         }
-        stopped = true;
         runtime.startDraining();
         serverChannel.close().syncUninterruptibly();
         runtime.clientChannels().forEach(ch -> ch.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE));

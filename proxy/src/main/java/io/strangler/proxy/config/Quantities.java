@@ -1,7 +1,6 @@
 package io.strangler.proxy.config;
 
 import java.time.Duration;
-import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -69,18 +68,5 @@ public final class Quantities {
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("too large (expected: " + SIZE_EXPECTED + ")");
         }
-    }
-
-    /** Formats a duration the way the config writes it, for messages and docs. */
-    public static String format(Duration d) {
-        long ms = d.toMillis();
-        if (ms % 1000 != 0) {
-            return ms + "ms";
-        }
-        long s = ms / 1000;
-        if (s % 60 != 0) {
-            return s + "s";
-        }
-        return (s % 3600 != 0 ? s / 60 + "m" : s / 3600 + "h").toLowerCase(Locale.ROOT);
     }
 }

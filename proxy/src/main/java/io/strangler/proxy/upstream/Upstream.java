@@ -60,11 +60,6 @@ public final class Upstream {
         return pool;
     }
 
-    /** Open connections over every loop. Reads each pool's counter from this thread: for tests and metrics. */
-    public int openConnections() {
-        return pools.values().stream().mapToInt(UpstreamPool::openConnections).sum();
-    }
-
     /** Closes every pool's idle connections, each on its own loop. */
     public void close() {
         pools.forEach((loop, pool) -> loop.execute(pool::close));

@@ -54,11 +54,6 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         this.channel = ctx.channel();
     }
 
-    /** True if this connection carried a response before (a stale keep-alive connection may fail first). */
-    public boolean isReused() {
-        return reused;
-    }
-
     public Channel channel() {
         return channel;
     }

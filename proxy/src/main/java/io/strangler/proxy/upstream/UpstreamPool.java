@@ -79,11 +79,6 @@ public final class UpstreamPool {
         return upstream;
     }
 
-    /** Open connections (idle and busy), for tests and metrics. */
-    public int openConnections() {
-        return open;
-    }
-
     /**
      * A connection for one request, completed on this pool's loop. Fails with {@link UpstreamAcquireException}
      * carrying the {@link ProxyError} the client should get.
