@@ -474,9 +474,8 @@ public final class ResponseComparator {
                 (d > 0 ? onlyLegacy : onlyCandidate).add(e);
             }
         }
-        path.add("*");
-        String rendered = JsonPath.render(path.subList(0, path.size() - 1)) + "[*]";
-        run.report(DifferenceKind.VALUE, path, rendered, String.join(", ", onlyLegacy),
+        path.add(AnyElement.INSTANCE);
+        run.report(DifferenceKind.VALUE, path, JsonPath.render(path), String.join(", ", onlyLegacy),
                 String.join(", ", onlyCandidate));
         path.remove(path.size() - 1);
     }
@@ -510,6 +509,19 @@ public final class ResponseComparator {
             out.putIfAbsent(k == null ? "#" + i : k.asText(), e);
         }
         return out;
+    }
+
+    /**
+     * "Some element of this array" in a path, for a multiset difference: renders as {@code [*]} and, being an
+     * array position rather than a field name, matches {@code [*]} in patterns.
+     */
+    enum AnyElement {
+        INSTANCE;
+
+        @Override
+        public String toString() {
+            return "*";
+        }
     }
 
     /** An array element matched by key; renders as {@code [id=7]} and matches {@code [*]} in patterns. */

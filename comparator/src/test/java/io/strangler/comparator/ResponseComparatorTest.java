@@ -159,6 +159,19 @@ class ResponseComparatorTest {
     }
 
     @Test
+    void shouldLetAnElementWildcardIgnoreAMultisetDifference() {
+        CompareRules rules = CompareRules.builder().unorderedArrays("$.tags").ignorePaths("$.tags[*]").build();
+        CompareRules fieldWildcard = CompareRules.builder().unorderedArrays("$.tags").ignorePaths("$.tags.*").build();
+
+        Comparison ignored = compare(json("{\"tags\":[\"a\"]}"), json("{\"tags\":[\"b\"]}"), rules);
+        Comparison notIgnored = compare(json("{\"tags\":[\"a\"]}"), json("{\"tags\":[\"b\"]}"), fieldWildcard);
+
+        assertThat(ignored.verdict()).isEqualTo(Verdict.IGNORED);
+        assertThat(ignored.ignored()).extracting(Difference::path).containsExactly("$.tags[*]");
+        assertThat(notIgnored.verdict()).isEqualTo(Verdict.DIVERGED);
+    }
+
+    @Test
     void shouldHonourRelativeNumericTolerance() {
         CompareRules rules = CompareRules.builder().numericTolerance(0.001).build();
 
