@@ -23,6 +23,14 @@ public final class Body {
         return new Body(bytes.clone(), truncated);
     }
 
+    /**
+     * A body over an array the caller hands over: the caller must not read or write it afterwards. Saves a copy
+     * when the bytes were just captured into a fresh array.
+     */
+    public static Body ofOwned(byte[] bytes, boolean truncated) {
+        return new Body(java.util.Objects.requireNonNull(bytes, "bytes"), truncated);
+    }
+
     public static Body of(String text) {
         return new Body(text.getBytes(java.nio.charset.StandardCharsets.UTF_8), false);
     }

@@ -43,6 +43,9 @@ public record CompareRules(Set<String> ignoreHeaders, List<JsonPath> ignorePaths
         public static UnorderedArray parse(String text) {
             String t = text.trim();
             int by = t.indexOf(" by ");
+            if (by < 0 && t.endsWith(" by")) {
+                throw new IllegalArgumentException("'" + text + "' (expected: \"$.path\" or \"$.path by field\")");
+            }
             if (by < 0) {
                 return new UnorderedArray(JsonPath.parse(t), Optional.empty());
             }

@@ -2,27 +2,39 @@ package io.strangler.proxy;
 
 import static java.util.Objects.requireNonNull;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.strangler.comparator.NoiseDetector;
+import io.strangler.comparator.ResponseComparator;
 import io.strangler.proxy.config.ProxyConfig;
 import io.strangler.proxy.config.RouteConfig;
 import io.strangler.proxy.config.UpstreamConfig;
 import io.strangler.proxy.inbound.DrainEvent;
 import io.strangler.proxy.inbound.ProxyChannelInitializer;
 import io.strangler.proxy.inbound.ProxyRuntime;
+import io.strangler.proxy.metrics.ProxyMeters;
+import io.strangler.proxy.metrics.RouteMeters;
 import io.strangler.proxy.routing.Route;
 import io.strangler.proxy.routing.RoutingTable;
+import io.strangler.proxy.shadow.ShadowDispatcher;
+import io.strangler.proxy.shadow.ShadowResultListener;
+import io.strangler.proxy.shadow.ShadowRoute;
 import io.strangler.proxy.upstream.Upstream;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -41,14 +53,18 @@ public final class StranglerProxy implements AutoCloseable {
     private final EventLoopGroup group;
     private final Map<String, Upstream> upstreams;
     private final ProxyRuntime runtime;
+    private final ShadowDispatcher shadows;
+    private final PrometheusMeterRegistry registry;
     private final Channel serverChannel;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
     private StranglerProxy(EventLoopGroup group, Map<String, Upstream> upstreams, ProxyRuntime runtime,
-            Channel serverChannel) {
+            ShadowDispatcher shadows, PrometheusMeterRegistry registry, Channel serverChannel) {
         this.group = group;
         this.upstreams = upstreams;
         this.runtime = runtime;
+        this.shadows = shadows;
+        this.registry = registry;
         this.serverChannel = serverChannel;
     }
 
@@ -58,11 +74,23 @@ public final class StranglerProxy implements AutoCloseable {
      * @throws IllegalStateException if the listener cannot bind (the message says where and why)
      */
     public static StranglerProxy start(ProxyConfig config) {
+        return start(config, ShadowResultListener.NONE);
+    }
+
+    /**
+     * Like {@link #start(ProxyConfig)}, and hands every compared or failed shadow result to {@code listener} (on a
+     * compare thread).
+     */
+    public static StranglerProxy start(ProxyConfig config, ShadowResultListener listener) {
         requireNonNull(config, "config");
+        requireNonNull(listener, "listener");
         Transport transport = Transport.select(config.listen().transport());
         int threads = config.listen().ioThreads() > 0 ? config.listen().ioThreads()
                 : Runtime.getRuntime().availableProcessors();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         EventLoopGroup group = transport.newGroup(threads, "strangler-io");
+        ShadowDispatcher shadows = new ShadowDispatcher(config.shadowing(), transport, registry,
+                new ResponseComparator(), NoiseDetector.withDefaults(), listener, Clock.systemUTC());
         try {
             Map<String, Upstream> upstreams = new LinkedHashMap<>();
             for (UpstreamConfig u : config.upstreams().values()) {
@@ -70,10 +98,15 @@ public final class StranglerProxy implements AutoCloseable {
             }
             List<Route> routes = new ArrayList<>();
             for (RouteConfig r : config.routes()) {
-                routes.add(new Route(r, upstreams.get(r.legacy()), r.candidate().map(upstreams::get)));
+                RouteMeters meters = new RouteMeters(registry, r.id());
+                Optional<ShadowRoute> shadow = r.candidate()
+                        .map(c -> shadows.route(r, config.upstreams().get(c), meters));
+                routes.add(new Route(r, upstreams.get(r.legacy()), r.candidate().map(upstreams::get), shadow,
+                        meters));
             }
             ProxyRuntime runtime = new ProxyRuntime(config.listen(), new RoutingTable(routes),
                     new DefaultChannelGroup("strangler-clients", GlobalEventExecutor.INSTANCE));
+            Gauge.builder(ProxyMeters.IN_FLIGHT.meterName(), runtime, ProxyRuntime::inFlight).register(registry);
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(group)
                     .channel(transport.serverChannel())
@@ -90,12 +123,13 @@ public final class StranglerProxy implements AutoCloseable {
                 throw new IllegalStateException("cannot listen on " + config.listen().host() + ":"
                         + config.listen().port() + ": " + e.getMessage(), e);
             }
-            StranglerProxy proxy = new StranglerProxy(group, upstreams, runtime, server);
+            StranglerProxy proxy = new StranglerProxy(group, upstreams, runtime, shadows, registry, server);
             log.info("strangler listening on {} ({} transport, {} I/O threads, {} routes)", proxy.address(),
                     transport.name(), threads, routes.size());
             return proxy;
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            shadows.close();
             throw e;
         }
     }
@@ -106,6 +140,11 @@ public final class StranglerProxy implements AutoCloseable {
 
     public int port() {
         return address().getPort();
+    }
+
+    /** Every meter of this proxy; {@code scrape()} gives the Prometheus text format. */
+    public PrometheusMeterRegistry meterRegistry() {
+        return registry;
     }
 
     /** Requests received and not yet answered. */
@@ -144,6 +183,8 @@ public final class StranglerProxy implements AutoCloseable {
         runtime.clientChannels().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         upstreams.values().forEach(Upstream::close);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        shadows.close();
+        registry.close();
         log.info("strangler stopped");
     }
 

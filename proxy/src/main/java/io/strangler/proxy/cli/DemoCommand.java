@@ -1,10 +1,14 @@
 package io.strangler.proxy.cli;
 
+import io.strangler.comparator.CompareRules;
 import io.strangler.proxy.StranglerProxy;
+import io.strangler.proxy.config.CircuitBreakerPolicy;
 import io.strangler.proxy.config.ListenConfig;
 import io.strangler.proxy.config.ProxyConfig;
 import io.strangler.proxy.config.RouteConfig;
 import io.strangler.proxy.config.RouteMode;
+import io.strangler.proxy.config.ShadowPolicy;
+import io.strangler.proxy.config.ShadowingConfig;
 import io.strangler.proxy.config.UpstreamConfig;
 import io.strangler.proxy.demo.DemoBackend;
 import java.io.PrintWriter;
@@ -72,12 +76,14 @@ public final class DemoCommand implements Callable<Integer> {
                 route("items", "/api/items", Set.of("GET", "HEAD")),
                 route("orders", "/api/orders", Set.of("GET", "HEAD", "POST")),
                 route("time", "/api/time", Set.of()));
-        return new ProxyConfig(ListenConfig.defaults().withHost(host).withPort(proxyPort), upstreams, routes);
+        return new ProxyConfig(ListenConfig.defaults().withHost(host).withPort(proxyPort), upstreams, routes,
+                ShadowingConfig.defaults());
     }
 
     private static RouteConfig route(String id, String prefix, Set<String> methods) {
         return new RouteConfig(id, prefix, methods, Optional.empty(), "legacy", Optional.of("candidate"),
-                RouteMode.LEGACY, false, true);
+                RouteMode.SHADOW, false, true, ShadowPolicy.defaults(), CircuitBreakerPolicy.defaults(),
+                CompareRules.defaults());
     }
 
     @Override

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.strangler.comparator.CompareRules;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -34,14 +35,23 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader {
 
-    private static final Set<String> TOP_KEYS = Set.of("listen", "upstreams", "routes");
+    private static final Set<String> TOP_KEYS = Set.of("listen", "upstreams", "routes", "shadowing");
     private static final Set<String> LISTEN_KEYS = Set.of("host", "port", "transport", "ioThreads",
             "maxInitialLineBytes", "maxHeaderBytes", "maxRequestBodyBytes", "requestHeaderTimeout", "idleTimeout",
             "drainTimeout");
     private static final Set<String> UPSTREAM_KEYS = Set.of("url", "connectTimeout", "responseTimeout",
             "maxConnections", "idleTimeout");
     private static final Set<String> ROUTE_KEYS = Set.of("id", "match", "legacy", "candidate", "mode",
-            "preserveHost", "servedByHeader");
+            "preserveHost", "servedByHeader", "shadow", "circuitBreaker", "compare");
+    private static final Set<String> SHADOWING_KEYS = Set.of("ioThreads", "compareThreads", "compareQueue",
+            "comparePendingBytes");
+    private static final Set<String> SHADOW_KEYS = Set.of("sampleRate", "methods", "maxBodyBytes", "maxConcurrent",
+            "timeout");
+    private static final Set<String> BREAKER_KEYS = Set.of("failureRateThreshold", "slowCallThreshold",
+            "slowCallRateThreshold", "waitInOpenState", "slidingWindowSize", "minimumCalls", "halfOpenCalls");
+    private static final Set<String> COMPARE_KEYS = Set.of("ignoreHeaders", "ignorePaths", "unorderedArrays",
+            "numericTolerance", "normalize");
+    private static final Set<String> NORMALIZE_KEYS = Set.of("name", "pattern", "replacement");
     private static final Set<String> MATCH_KEYS = Set.of("pathPrefix", "methods", "host");
     private static final List<String> TRANSPORTS = List.of("auto", "io_uring", "epoll", "nio");
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
@@ -106,10 +116,24 @@ public final class ConfigLoader {
             Set<String> declared = new TreeSet<>();
             root.path("upstreams").fieldNames().forEachRemaining(declared::add);
             List<RouteConfig> routes = routes(root.path("routes"), declared);
+            ShadowingConfig shadowing = shadowing(root.path("shadowing"));
             if (!errors.isEmpty()) {
                 return null;
             }
-            return new ProxyConfig(listen, upstreams, routes);
+            return new ProxyConfig(listen, upstreams, routes, shadowing);
+        }
+
+        ShadowingConfig shadowing(JsonNode n) {
+            ShadowingConfig d = ShadowingConfig.defaults();
+            if (n.isMissingNode() || !object("shadowing", n, SHADOWING_KEYS)) {
+                return d;
+            }
+            return new ShadowingConfig(
+                    integer("shadowing.ioThreads", n.path("ioThreads"), d.ioThreads(), 1, 256),
+                    integer("shadowing.compareThreads", n.path("compareThreads"), d.compareThreads(), 1, 256),
+                    integer("shadowing.compareQueue", n.path("compareQueue"), d.compareQueue(), 1, 1_000_000),
+                    size("shadowing.comparePendingBytes", n.path("comparePendingBytes"), d.comparePendingBytes(), 1,
+                            1L << 40));
         }
 
         ListenConfig listen(JsonNode n) {
@@ -271,11 +295,162 @@ public final class ConfigLoader {
             RouteMode mode = mode(path + ".mode", r.path("mode"));
             boolean preserveHost = bool(path + ".preserveHost", r.path("preserveHost"), false);
             boolean servedBy = bool(path + ".servedByHeader", r.path("servedByHeader"), true);
-            if (id == null || prefix == null || legacy == null || mode == null) {
+            ShadowPolicy shadow = shadowPolicy(path + ".shadow", r.path("shadow"));
+            CircuitBreakerPolicy breaker = breaker(path + ".circuitBreaker", r.path("circuitBreaker"));
+            CompareRules compare = compare(path + ".compare", r.path("compare"), shadow.maxBodyBytes());
+            if (mode != null && mode.shadowsCandidate() && candidate == null && r.path("candidate").isMissingNode()) {
+                errors.add(path + ".mode: '" + mode.configName() + "' needs a candidate (expected: " + path
+                        + ".candidate set to one of " + upstreamIds + ")");
+                return null;
+            }
+            if (id == null || prefix == null || legacy == null || mode == null || compare == null) {
                 return null;
             }
             return new RouteConfig(id, prefix, methods, host, legacy, Optional.ofNullable(candidate), mode,
-                    preserveHost, servedBy);
+                    preserveHost, servedBy, shadow, breaker, compare);
+        }
+
+        ShadowPolicy shadowPolicy(String path, JsonNode n) {
+            ShadowPolicy d = ShadowPolicy.defaults();
+            if (n.isMissingNode() || !object(path, n, SHADOW_KEYS)) {
+                return d;
+            }
+            Set<String> methods = n.path("methods").isMissingNode() ? d.methods()
+                    : methods(path + ".methods", n.path("methods"));
+            Optional<Duration> timeout = n.path("timeout").isMissingNode() ? Optional.empty()
+                    : Optional.of(duration(path + ".timeout", n.path("timeout"), Duration.ofSeconds(1)));
+            return new ShadowPolicy(
+                    decimal(path + ".sampleRate", n.path("sampleRate"), d.sampleRate(), 0, 1),
+                    methods,
+                    (int) size(path + ".maxBodyBytes", n.path("maxBodyBytes"), d.maxBodyBytes(), 0, MAX_BODY_LIMIT),
+                    integer(path + ".maxConcurrent", n.path("maxConcurrent"), d.maxConcurrent(), 1, 100_000),
+                    timeout);
+        }
+
+        CircuitBreakerPolicy breaker(String path, JsonNode n) {
+            CircuitBreakerPolicy d = CircuitBreakerPolicy.defaults();
+            if (n.isMissingNode() || !object(path, n, BREAKER_KEYS)) {
+                return d;
+            }
+            int window = integer(path + ".slidingWindowSize", n.path("slidingWindowSize"), d.slidingWindowSize(), 1,
+                    100_000);
+            int minimum = integer(path + ".minimumCalls", n.path("minimumCalls"), d.minimumCalls(), 1, 100_000);
+            if (minimum > window) {
+                errors.add(path + ".minimumCalls: " + minimum + " (expected: <= slidingWindowSize, " + window + ")");
+                minimum = window;
+            }
+            return new CircuitBreakerPolicy(
+                    (float) decimal(path + ".failureRateThreshold", n.path("failureRateThreshold"),
+                            d.failureRateThreshold(), 1, 100),
+                    duration(path + ".slowCallThreshold", n.path("slowCallThreshold"), d.slowCallThreshold()),
+                    (float) decimal(path + ".slowCallRateThreshold", n.path("slowCallRateThreshold"),
+                            d.slowCallRateThreshold(), 1, 100),
+                    duration(path + ".waitInOpenState", n.path("waitInOpenState"), d.waitInOpenState()),
+                    window,
+                    minimum,
+                    integer(path + ".halfOpenCalls", n.path("halfOpenCalls"), d.halfOpenCalls(), 1, 10_000));
+        }
+
+        /** The route's comparison rules, or null after recording errors. */
+        CompareRules compare(String path, JsonNode n, int maxBodyBytes) {
+            CompareRules.Builder b = CompareRules.builder().maxBodyBytes(Math.max(1, maxBodyBytes));
+            if (n.isMissingNode()) {
+                return b.build();
+            }
+            if (!object(path, n, COMPARE_KEYS)) {
+                return null;
+            }
+            int before = errors.size();
+            b.ignoreHeaders(strings(path + ".ignoreHeaders", n.path("ignoreHeaders")).toArray(String[]::new));
+            List<String> ignorePaths = strings(path + ".ignorePaths", n.path("ignorePaths"));
+            for (int i = 0; i < ignorePaths.size(); i++) {
+                try {
+                    b.ignorePaths(ignorePaths.get(i));
+                } catch (IllegalArgumentException e) {
+                    errors.add(path + ".ignorePaths[" + i + "]: " + e.getMessage());
+                }
+            }
+            List<String> unordered = strings(path + ".unorderedArrays", n.path("unorderedArrays"));
+            for (int i = 0; i < unordered.size(); i++) {
+                try {
+                    b.unorderedArrays(unordered.get(i));
+                } catch (IllegalArgumentException e) {
+                    errors.add(path + ".unorderedArrays[" + i + "]: " + e.getMessage());
+                }
+            }
+            b.numericTolerance(decimal(path + ".numericTolerance", n.path("numericTolerance"), 0, 0, 0.999999));
+            JsonNode norm = n.path("normalize");
+            if (!norm.isMissingNode()) {
+                if (!norm.isArray()) {
+                    errors.add(path + ".normalize: " + describe(norm)
+                            + " (expected: a list of { name, pattern, replacement })");
+                } else {
+                    for (int i = 0; i < norm.size(); i++) {
+                        normalization(path + ".normalize[" + i + "]", norm.get(i), b);
+                    }
+                }
+            }
+            return errors.size() == before ? b.build() : null;
+        }
+
+        void normalization(String path, JsonNode n, CompareRules.Builder b) {
+            if (!object(path, n, NORMALIZE_KEYS)) {
+                return;
+            }
+            String name = string(path + ".name", n.path("name"), null);
+            String pattern = string(path + ".pattern", n.path("pattern"), null);
+            String replacement = string(path + ".replacement", n.path("replacement"), "");
+            if (name == null || pattern == null) {
+                errors.add(path + ": needs name and pattern (expected: { name: uuid, pattern: '[0-9a-f-]{36}', "
+                        + "replacement: '<uuid>' })");
+                return;
+            }
+            try {
+                b.normalize(name, pattern, replacement);
+            } catch (IllegalArgumentException e) {
+                errors.add(path + ".pattern: '" + pattern + "' is not a valid regular expression ("
+                        + e.getMessage().lines().findFirst().orElse("") + ")");
+            }
+        }
+
+        List<String> strings(String path, JsonNode n) {
+            if (n.isMissingNode()) {
+                return List.of();
+            }
+            if (!n.isArray()) {
+                errors.add(path + ": " + describe(n) + " (expected: a list)");
+                return List.of();
+            }
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < n.size(); i++) {
+                String v = string(path + "[" + i + "]", n.get(i), null);
+                if (v != null) {
+                    out.add(v);
+                }
+            }
+            return out;
+        }
+
+        double decimal(String path, JsonNode n, double dflt, double min, double max) {
+            String v = string(path, n, null);
+            if (v == null) {
+                return dflt;
+            }
+            try {
+                double d = Double.parseDouble(v.trim());
+                if (!(d >= min && d <= max)) {
+                    errors.add(path + ": " + v.trim() + " (expected: >= " + fmt(min) + " and <= " + fmt(max) + ")");
+                    return dflt;
+                }
+                return d;
+            } catch (NumberFormatException e) {
+                errors.add(path + ": '" + v + "' (expected: a number >= " + fmt(min) + " and <= " + fmt(max) + ")");
+                return dflt;
+            }
+        }
+
+        private static String fmt(double d) {
+            return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
         }
 
         Set<String> methods(String path, JsonNode n) {
@@ -312,7 +487,7 @@ public final class ConfigLoader {
                     return m;
                 }
             }
-            errors.add(path + ": '" + v + "' (expected: legacy; shadow, pilot and candidate are not available in "
+            errors.add(path + ": '" + v + "' (expected: legacy or shadow; pilot and candidate are not available in "
                     + "this version)");
             return null;
         }

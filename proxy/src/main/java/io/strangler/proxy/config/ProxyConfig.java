@@ -11,17 +11,20 @@ import java.util.Map;
  * @param listen the live-traffic listener
  * @param upstreams upstreams by id, in file order
  * @param routes routes in file order
+ * @param shadowing threads and queues shared by all shadow work
  */
-public record ProxyConfig(ListenConfig listen, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes) {
+public record ProxyConfig(ListenConfig listen, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes,
+        ShadowingConfig shadowing) {
 
     public ProxyConfig {
         requireNonNull(listen, "listen");
         upstreams = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(
                 requireNonNull(upstreams, "upstreams")));
         routes = List.copyOf(requireNonNull(routes, "routes"));
+        requireNonNull(shadowing, "shadowing");
     }
 
     public ProxyConfig withListen(ListenConfig newListen) {
-        return new ProxyConfig(newListen, upstreams, routes);
+        return new ProxyConfig(newListen, upstreams, routes, shadowing);
     }
 }

@@ -2,6 +2,7 @@ package io.strangler.proxy.config;
 
 import static java.util.Objects.requireNonNull;
 
+import io.strangler.comparator.CompareRules;
 import java.util.Optional;
 import java.util.Set;
 
@@ -17,6 +18,9 @@ import java.util.Set;
  * @param mode the route's initial mode
  * @param preserveHost send the client's {@code Host} to the upstream instead of the upstream's own
  * @param servedByHeader add {@code X-Strangler-Served-By} to responses
+ * @param shadow which requests are shadowed and how many shadow calls may be in flight
+ * @param circuitBreaker when shadow calls stop because the shadow side fails or is slow
+ * @param compare how the two responses are compared
  */
 public record RouteConfig(
         String id,
@@ -27,7 +31,10 @@ public record RouteConfig(
         Optional<String> candidate,
         RouteMode mode,
         boolean preserveHost,
-        boolean servedByHeader) {
+        boolean servedByHeader,
+        ShadowPolicy shadow,
+        CircuitBreakerPolicy circuitBreaker,
+        CompareRules compare) {
 
     public RouteConfig {
         requireNonNull(id, "id");
@@ -37,5 +44,8 @@ public record RouteConfig(
         requireNonNull(legacy, "legacy");
         requireNonNull(candidate, "candidate");
         requireNonNull(mode, "mode");
+        requireNonNull(shadow, "shadow");
+        requireNonNull(circuitBreaker, "circuitBreaker");
+        requireNonNull(compare, "compare");
     }
 }

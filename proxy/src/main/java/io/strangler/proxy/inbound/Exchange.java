@@ -23,6 +23,10 @@ import io.strangler.proxy.exchange.HopByHop;
 import io.strangler.proxy.exchange.ProxyError;
 import io.strangler.proxy.exchange.RequestIds;
 import io.strangler.proxy.routing.Route;
+import io.strangler.proxy.shadow.ResponseCapture;
+import io.strangler.proxy.shadow.ShadowExchange;
+import io.strangler.proxy.shadow.ShadowRoute;
+import io.strangler.proxy.shadow.SkipReason;
 import io.strangler.proxy.upstream.Upstream;
 import io.strangler.proxy.upstream.UpstreamAcquireException;
 import io.strangler.proxy.upstream.UpstreamConnection;
@@ -31,6 +35,10 @@ import io.strangler.proxy.upstream.UpstreamResponseListener;
 /**
  * One client request proxied to one upstream: acquire a pooled connection, send the request, stream the response
  * back as it arrives (pausing the upstream while the client cannot keep up), then hand the connection back.
+ *
+ * <p>When the route shadows, the request is also handed to the shadow side before the served call starts, and the
+ * served response is captured (copied, up to the size limit) as it streams past, then reported to the
+ * {@link ShadowExchange}. Nothing here waits for the shadow side.
  *
  * <p>The exchange owns the aggregated client request and releases it when it ends. A new instance per request;
  * confined to the client channel's event loop, which is also the upstream connection's.
@@ -59,7 +67,12 @@ final class Exchange implements UpstreamResponseListener {
     private final boolean head;
     private boolean keepAlive;
     private int attempts;
+    private final long startNanos;
+    private HttpHeaders forwarded;
     private UpstreamConnection connection;
+    private ShadowExchange shadow;
+    private ResponseCapture capture;
+    private int status;
     private boolean done;
 
     Exchange(InboundExchangeHandler owner, ChannelHandlerContext ctx, Route route, FullHttpRequest request,
@@ -75,9 +88,23 @@ final class Exchange implements UpstreamResponseListener {
         this.clientVersion = request.protocolVersion();
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
         this.head = HttpMethod.HEAD.equals(request.method());
+        this.startNanos = System.nanoTime();
     }
 
-    void start() {
+    /** Sends the request on: to the shadow side if the route says so, and to the served side. */
+    void begin() {
+        forwarded = forwardedHeaders();
+        if (route.config().mode().shadowsCandidate() && route.shadow().isPresent()) {
+            ShadowRoute sr = route.shadow().get();
+            shadow = sr.dispatch(request, target, forwarded, requestId, route.config().preserveHost());
+            if (shadow != null) {
+                capture = shadow.newCapture();
+            }
+        }
+        start();
+    }
+
+    private void start() {
         attempts++;
         Future<UpstreamConnection> f = upstream.pool(ctx.channel().eventLoop()).acquire();
         if (f.isDone()) {
@@ -103,8 +130,13 @@ final class Exchange implements UpstreamResponseListener {
         connection.send(upstreamRequest(), this);
     }
 
-    /** The request as the upstream gets it: hop-by-hop headers out, forwarding headers in. */
     private FullHttpRequest upstreamRequest() {
+        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), target,
+                request.content().retainedDuplicate(), forwarded, HEADERS.newEmptyHeaders());
+    }
+
+    /** The headers as the upstream gets them: hop-by-hop headers out, forwarding headers in. */
+    private HttpHeaders forwardedHeaders() {
         HttpHeaders in = request.headers();
         HttpHeaders h = HEADERS.newHeaders();
         h.set(in);
@@ -132,8 +164,7 @@ final class Exchange implements UpstreamResponseListener {
         } else {
             h.setInt(HttpHeaderNames.CONTENT_LENGTH, length);
         }
-        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), target,
-                request.content().retainedDuplicate(), h, HEADERS.newEmptyHeaders());
+        return h;
     }
 
     private static boolean carriesBody(HttpMethod method) {
@@ -148,10 +179,13 @@ final class Exchange implements UpstreamResponseListener {
 
     @Override
     public void onHead(HttpResponse upstreamHead) {
+        if (capture != null) {
+            capture.head(upstreamHead);
+        }
         HttpHeaders h = upstreamHead.headers();
         boolean hasLength = HttpUtil.isContentLengthSet(upstreamHead);
         boolean chunked = HttpUtil.isTransferEncodingChunked(upstreamHead);
-        int status = upstreamHead.status().code();
+        status = upstreamHead.status().code();
         boolean bodiless = head || status == 204 || status == 304;
         HopByHop.strip(h);
         boolean closeDelimited = false;
@@ -180,6 +214,9 @@ final class Exchange implements UpstreamResponseListener {
 
     @Override
     public void onContent(HttpContent content) {
+        if (capture != null) {
+            capture.content(content.content());
+        }
         ctx.write(content, ctx.voidPromise());
         if (!ctx.channel().isWritable()) {
             connection.pauseReading();
@@ -194,6 +231,11 @@ final class Exchange implements UpstreamResponseListener {
     @Override
     public void onEnd(LastHttpContent last) {
         connection = null;
+        if (capture != null) {
+            capture.content(last.content());
+            shadow.servedCompleted(capture, System.nanoTime() - startNanos);
+            capture = null;
+        }
         boolean reuse = keepAlive;
         ctx.writeAndFlush(last).addListener((ChannelFutureListener) f -> finish(f.isSuccess() && reuse));
     }
@@ -206,6 +248,9 @@ final class Exchange implements UpstreamResponseListener {
         }
         if (afterHead) {
             // Part of the response is out: closing is the only honest way to say the body is incomplete.
+            if (shadow != null) {
+                shadow.servedFailed(error, System.nanoTime() - startNanos);
+            }
             ctx.flush();
             ctx.close();
             finish(false);
@@ -237,6 +282,10 @@ final class Exchange implements UpstreamResponseListener {
     }
 
     private void respondError(ProxyError error) {
+        if (shadow != null) {
+            shadow.servedFailed(error, System.nanoTime() - startNanos);
+        }
+        status = error.status().code();
         boolean reuse = clientKeepAlive && !owner.closeRequested();
         ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), error, route.id(), requestId, reuse))
                 .addListener((ChannelFutureListener) f -> finish(f.isSuccess() && reuse));
@@ -248,6 +297,11 @@ final class Exchange implements UpstreamResponseListener {
         }
         done = true;
         request.release();
+        if (shadow != null) {
+            // Ended without a whole served response to compare (the client left); a no-op if already reported.
+            shadow.servedSkipped(SkipReason.CLIENT_GONE);
+        }
+        route.meters().served(upstream.id(), status, System.nanoTime() - startNanos);
         owner.exchangeFinished(reuseClientConnection);
     }
 }

@@ -97,7 +97,7 @@ final class InboundExchangeHandler extends ChannelInboundHandlerAdapter {
         }
         runtime.exchangeStarted();
         current = new Exchange(this, ctx, route.get(), request, target, requestId, clientAddress);
-        current.start();
+        current.begin();
     }
 
     private static ProxyError decodeError(Throwable cause) {

@@ -3,6 +3,8 @@ package io.strangler.proxy.routing;
 import static java.util.Objects.requireNonNull;
 
 import io.strangler.proxy.config.RouteConfig;
+import io.strangler.proxy.metrics.RouteMeters;
+import io.strangler.proxy.shadow.ShadowRoute;
 import io.strangler.proxy.upstream.Upstream;
 import java.util.Optional;
 
@@ -12,13 +14,18 @@ import java.util.Optional;
  * @param config the route as configured
  * @param legacy the legacy upstream
  * @param candidate the candidate upstream, if the route has one
+ * @param shadow the shadow machinery towards the candidate, if the route has one
+ * @param meters the route's meters
  */
-public record Route(RouteConfig config, Upstream legacy, Optional<Upstream> candidate) {
+public record Route(RouteConfig config, Upstream legacy, Optional<Upstream> candidate, Optional<ShadowRoute> shadow,
+        RouteMeters meters) {
 
     public Route {
         requireNonNull(config, "config");
         requireNonNull(legacy, "legacy");
         requireNonNull(candidate, "candidate");
+        requireNonNull(shadow, "shadow");
+        requireNonNull(meters, "meters");
     }
 
     public String id() {

@@ -82,7 +82,7 @@ class ConfigLoaderTest {
                   legacy: { url: "https://secure:443" }
                   other: { url: "http://x:1/base" }
                 routes:
-                  - { id: r, match: { pathPrefix: api, methods: [GET, "G T"] }, legacy: other, mode: shadow }
+                  - { id: r, match: { pathPrefix: api, methods: [GET, "G T"] }, legacy: other, mode: pilot }
                 """;
 
         assertThatThrownBy(() -> loader.parse(broken, "t.yaml"))
@@ -93,8 +93,95 @@ class ConfigLoaderTest {
                         .anyMatch(s -> s.startsWith("upstreams.other.url: 'http://x:1/base' has a path"))
                         .anyMatch(s -> s.startsWith("routes[0].match.pathPrefix: 'api'"))
                         .anyMatch(s -> s.startsWith("routes[0].match.methods[1]: 'G T'"))
-                        .anyMatch(s -> s.startsWith("routes[0].mode: 'shadow'"))
+                        .anyMatch(s -> s.startsWith("routes[0].mode: 'pilot' (expected: legacy or shadow"))
                         .hasSize(7));
+    }
+
+    @Test
+    void shouldReadShadowBreakerAndCompareSettings() throws ConfigException {
+        ProxyConfig c = loader.parse("""
+                upstreams:
+                  legacy: { url: http://127.0.0.1:9001 }
+                  candidate: { url: http://127.0.0.1:9002, responseTimeout: 3s }
+                shadowing: { ioThreads: 2, compareThreads: 3, compareQueue: 100, comparePendingBytes: 8MiB }
+                routes:
+                  - id: orders
+                    match: { pathPrefix: /api/orders }
+                    legacy: legacy
+                    candidate: candidate
+                    mode: shadow
+                    shadow: { sampleRate: 0.25, methods: [GET, post], maxBodyBytes: 64KiB, maxConcurrent: 8, timeout: 500ms }
+                    circuitBreaker: { failureRateThreshold: 30, slowCallThreshold: 1s, slowCallRateThreshold: 80,
+                                      waitInOpenState: 10s, slidingWindowSize: 50, minimumCalls: 10, halfOpenCalls: 2 }
+                    compare:
+                      ignoreHeaders: [X-Trace]
+                      ignorePaths: ["$.meta.generatedAt", "$..etag"]
+                      unorderedArrays: ["$.items by id"]
+                      numericTolerance: 0.001
+                      normalize: [ { name: uuid, pattern: "[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", replacement: "<uuid>" } ]
+                  - { id: rest, match: { pathPrefix: / }, legacy: legacy }
+                """, "t.yaml");
+
+        RouteConfig orders = c.routes().get(0);
+        assertThat(orders.mode()).isEqualTo(RouteMode.SHADOW);
+        assertThat(orders.shadow()).isEqualTo(new ShadowPolicy(0.25, java.util.Set.of("GET", "POST"), 64 * 1024, 8,
+                java.util.Optional.of(Duration.ofMillis(500))));
+        assertThat(orders.circuitBreaker()).isEqualTo(new CircuitBreakerPolicy(30, Duration.ofSeconds(1), 80,
+                Duration.ofSeconds(10), 50, 10, 2));
+        assertThat(orders.compare().ignoreHeaders()).containsExactly("x-trace");
+        assertThat(orders.compare().ignorePaths()).hasSize(2);
+        assertThat(orders.compare().unorderedArrays()).singleElement().hasToString("$.items by id");
+        assertThat(orders.compare().numericTolerance()).isEqualTo(0.001);
+        assertThat(orders.compare().normalize()).singleElement().satisfies(n -> assertThat(n.name()).isEqualTo("uuid"));
+        assertThat(orders.compare().maxBodyBytes()).isEqualTo(64 * 1024);
+        assertThat(c.shadowing()).isEqualTo(new ShadowingConfig(2, 3, 100, 8L << 20));
+        RouteConfig rest = c.routes().get(1);
+        assertThat(rest.shadow()).isEqualTo(ShadowPolicy.defaults());
+        assertThat(rest.shadow().methods()).containsExactlyInAnyOrder("GET", "HEAD", "OPTIONS");
+        assertThat(rest.circuitBreaker()).isEqualTo(CircuitBreakerPolicy.defaults());
+    }
+
+    @Test
+    void shouldListEveryMistakeInShadowBreakerAndCompareSettings() {
+        String broken = """
+                upstreams:
+                  legacy: { url: http://127.0.0.1:9001 }
+                shadowing: { ioThreads: 0, extra: 1 }
+                routes:
+                  - id: a
+                    match: { pathPrefix: /a }
+                    legacy: legacy
+                    mode: shadow
+                  - id: b
+                    match: { pathPrefix: /b }
+                    legacy: legacy
+                    shadow: { sampleRate: 1.5, methods: GET, maxConcurrent: 0, timeout: never, burst: 3 }
+                    circuitBreaker: { failureRateThreshold: 0, slidingWindowSize: 5, minimumCalls: 10 }
+                    compare:
+                      ignorePaths: ["items"]
+                      unorderedArrays: ["$.items by "]
+                      numericTolerance: lots
+                      normalize: [ { name: bad, pattern: "([a-z" }, { pattern: "x" } ]
+                """;
+
+        assertThatThrownBy(() -> loader.parse(broken, "t.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors())
+                        .anyMatch(s -> s.startsWith("shadowing.ioThreads: 0 (expected: >= 1"))
+                        .anyMatch(s -> s.startsWith("shadowing.extra: unknown key"))
+                        .anyMatch(s -> s.startsWith("routes[0].mode: 'shadow' needs a candidate"))
+                        .anyMatch(s -> s.startsWith("routes[1].shadow.sampleRate: 1.5 (expected: >= 0 and <= 1)"))
+                        .anyMatch(s -> s.startsWith("routes[1].shadow.methods: 'GET' (expected: a list"))
+                        .anyMatch(s -> s.startsWith("routes[1].shadow.maxConcurrent: 0"))
+                        .anyMatch(s -> s.startsWith("routes[1].shadow.timeout: 'never'"))
+                        .anyMatch(s -> s.startsWith("routes[1].shadow.burst: unknown key"))
+                        .anyMatch(s -> s.startsWith("routes[1].circuitBreaker.failureRateThreshold: 0"))
+                        .anyMatch(s -> s.startsWith("routes[1].circuitBreaker.minimumCalls: 10 (expected: <= "))
+                        .anyMatch(s -> s.startsWith("routes[1].compare.ignorePaths[0]: "))
+                        .anyMatch(s -> s.startsWith("routes[1].compare.unorderedArrays[0]: "))
+                        .anyMatch(s -> s.startsWith("routes[1].compare.numericTolerance: 'lots'"))
+                        .anyMatch(s -> s.startsWith("routes[1].compare.normalize[0].pattern: '([a-z' is not a valid"))
+                        .anyMatch(s -> s.startsWith("routes[1].compare.normalize[1]: needs name and pattern"))
+                        .hasSize(15));
     }
 
     @Test

@@ -2,10 +2,15 @@ package io.strangler.proxy.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.strangler.comparator.CompareRules;
 import io.strangler.proxy.Transport;
+import io.strangler.proxy.config.CircuitBreakerPolicy;
 import io.strangler.proxy.config.RouteConfig;
 import io.strangler.proxy.config.RouteMode;
+import io.strangler.proxy.config.ShadowPolicy;
 import io.strangler.proxy.config.UpstreamConfig;
+import io.strangler.proxy.metrics.RouteMeters;
 import io.strangler.proxy.upstream.Upstream;
 import java.util.List;
 import java.util.Optional;
@@ -19,7 +24,9 @@ class RoutingTableTest {
 
     private static Route route(String id, String prefix, Set<String> methods, String host) {
         return new Route(new RouteConfig(id, prefix, methods, Optional.ofNullable(host), "legacy", Optional.empty(),
-                RouteMode.LEGACY, false, true), LEGACY, Optional.empty());
+                RouteMode.LEGACY, false, true, ShadowPolicy.defaults(), CircuitBreakerPolicy.defaults(),
+                CompareRules.defaults()), LEGACY, Optional.empty(), Optional.empty(),
+                new RouteMeters(new SimpleMeterRegistry(), id));
     }
 
     private final RoutingTable table = new RoutingTable(List.of(

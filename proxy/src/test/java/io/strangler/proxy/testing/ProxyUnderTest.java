@@ -1,10 +1,12 @@
 package io.strangler.proxy.testing;
 
+import io.micrometer.core.instrument.Counter;
 import io.strangler.proxy.StranglerProxy;
 import io.strangler.proxy.config.ConfigException;
 import io.strangler.proxy.config.ConfigLoader;
 import io.strangler.proxy.config.EnvExpander;
 import io.strangler.proxy.config.ProxyConfig;
+import io.strangler.proxy.shadow.ShadowResultListener;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,10 +27,15 @@ public final class ProxyUnderTest implements AutoCloseable {
 
     /** {@code yaml} without a {@code listen} section gets one bound to 127.0.0.1:0. */
     public static ProxyUnderTest start(String yaml) {
+        return start(yaml, ShadowResultListener.NONE);
+    }
+
+    /** Like {@link #start(String)}, handing every shadow result to {@code listener}. */
+    public static ProxyUnderTest start(String yaml, ShadowResultListener listener) {
         String full = yaml.contains("listen:") ? yaml : "listen: { host: 127.0.0.1, port: 0 }\n" + yaml;
         try {
             ProxyConfig config = new ConfigLoader(EnvExpander.of(Map.of())).parse(full, "test.yaml");
-            return new ProxyUnderTest(StranglerProxy.start(config));
+            return new ProxyUnderTest(StranglerProxy.start(config, listener));
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
@@ -40,6 +47,13 @@ public final class ProxyUnderTest implements AutoCloseable {
                 + "upstreams:\n  legacy: { url: " + upstreamUrl
                 + (upstreamExtra.isEmpty() ? "" : ", " + upstreamExtra) + " }\n"
                 + "routes:\n  - { id: all, match: { pathPrefix: / }, legacy: legacy }\n");
+    }
+
+    /** The count of {@code strangler.shadow.outcomes} for this route, outcome and reason (0 if never counted). */
+    public double outcomes(String route, String outcome, String reason) {
+        Counter c = proxy.meterRegistry().find("strangler.shadow.outcomes")
+                .tags("route", route, "outcome", outcome, "reason", reason).counter();
+        return c == null ? 0 : c.count();
     }
 
     public StranglerProxy proxy() {

@@ -65,8 +65,11 @@ public final class TestUpstream implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel server;
+    private final int port;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger openConnections = new AtomicInteger();
+    private final AtomicInteger maxOpenConnections = new AtomicInteger();
     private final List<Recorded> requests = new CopyOnWriteArrayList<>();
 
     private TestUpstream(Behaviour http, RawBehaviour raw) {
@@ -76,7 +79,8 @@ public final class TestUpstream implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.incrementAndGet();
-                        openConnections.incrementAndGet();
+                        int open = openConnections.incrementAndGet();
+                        maxOpenConnections.accumulateAndGet(open, Math::max);
                         ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
                         if (http != null) {
                             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(200 << 20),
@@ -87,6 +91,14 @@ public final class TestUpstream implements AutoCloseable {
                     }
                 })
                 .bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
+        port = ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    /** A server already stopped: its {@link #url} refuses connections. Closing it again is harmless. */
+    public static TestUpstream refusing() {
+        TestUpstream t = respondingWith(200, "");
+        t.close();
+        return t;
     }
 
     public static TestUpstream http(Behaviour behaviour) {
@@ -114,7 +126,7 @@ public final class TestUpstream implements AutoCloseable {
     }
 
     public int port() {
-        return ((InetSocketAddress) server.localAddress()).getPort();
+        return port;
     }
 
     public String url() {
@@ -131,12 +143,20 @@ public final class TestUpstream implements AutoCloseable {
         return openConnections.get();
     }
 
+    /** The most connections that were ever open at once, as this server saw them. */
+    public int maxOpenConnections() {
+        return maxOpenConnections.get();
+    }
+
     public List<Recorded> requests() {
         return requests;
     }
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         server.close().syncUninterruptibly();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }

@@ -1,0 +1,65 @@
+package io.strangler.proxy.metrics;
+
+import io.micrometer.core.instrument.Meter;
+import java.util.List;
+
+/**
+ * Every meter Strangler registers: its name, type and tag keys, in one place, so that dashboards, alerts and docs
+ * refer to names that exist. Tags carry route ids, upstream ids, status classes and outcome names only: never raw
+ * paths or user ids, which would make the series count unbounded.
+ *
+ * <p>Names are Micrometer names; the Prometheus scrape turns {@code strangler.requests} (a timer) into
+ * {@code strangler_requests_seconds_count}, {@code _sum} and {@code _bucket}.
+ */
+public enum ProxyMeters {
+    /** Served requests and their latency (request received to response written), by who answered and how. */
+    REQUESTS("strangler.requests", Meter.Type.TIMER, "route", "upstream", "status"),
+    /** What became of each request of a route with a candidate: compared, failed or skipped, and why. */
+    SHADOW_OUTCOMES("strangler.shadow.outcomes", Meter.Type.COUNTER, "route", "outcome", "reason"),
+    /** Shadow calls and their latency (sent to response complete), by shadow upstream and status class. */
+    SHADOW_CALLS("strangler.shadow.calls", Meter.Type.TIMER, "route", "upstream", "status"),
+    /** Time spent comparing one pair of responses, on the compare threads. */
+    SHADOW_COMPARE("strangler.shadow.compare", Meter.Type.TIMER, "route"),
+    /** Comparisons waiting for a compare thread. */
+    SHADOW_COMPARE_QUEUE("strangler.shadow.compare.queue", Meter.Type.GAUGE),
+    /** Bytes of captured bodies waiting to be compared. */
+    SHADOW_COMPARE_PENDING_BYTES("strangler.shadow.compare.pending.bytes", Meter.Type.GAUGE),
+    /** Shadow calls in flight. */
+    SHADOW_IN_FLIGHT("strangler.shadow.inflight", Meter.Type.GAUGE, "route"),
+    /** Requests received and not yet answered. */
+    IN_FLIGHT("strangler.requests.inflight", Meter.Type.GAUGE);
+
+    private final String meterName;
+    private final Meter.Type type;
+    private final List<String> tagKeys;
+
+    ProxyMeters(String meterName, Meter.Type type, String... tagKeys) {
+        this.meterName = meterName;
+        this.type = type;
+        this.tagKeys = List.of(tagKeys);
+    }
+
+    public String meterName() {
+        return meterName;
+    }
+
+    public Meter.Type type() {
+        return type;
+    }
+
+    public List<String> tagKeys() {
+        return tagKeys;
+    }
+
+    /** The status tag for an HTTP status: {@code 2xx}, {@code 5xx}, ... */
+    public static String statusClass(int status) {
+        return switch (status / 100) {
+            case 1 -> "1xx";
+            case 2 -> "2xx";
+            case 3 -> "3xx";
+            case 4 -> "4xx";
+            case 5 -> "5xx";
+            default -> "other";
+        };
+    }
+}

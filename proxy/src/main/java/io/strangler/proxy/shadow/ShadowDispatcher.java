@@ -1,0 +1,293 @@
+package io.strangler.proxy.shadow;
+
+import static java.util.Objects.requireNonNull;
+
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import io.strangler.comparator.ComparedRequest;
+import io.strangler.comparator.Comparison;
+import io.strangler.comparator.NoiseDetector;
+import io.strangler.comparator.Observation;
+import io.strangler.comparator.ResponseComparator;
+import io.strangler.comparator.Verdict;
+import io.strangler.proxy.Transport;
+import io.strangler.proxy.config.CircuitBreakerPolicy;
+import io.strangler.proxy.config.RouteConfig;
+import io.strangler.proxy.config.ShadowingConfig;
+import io.strangler.proxy.config.UpstreamConfig;
+import io.strangler.proxy.metrics.ProxyMeters;
+import io.strangler.proxy.metrics.RouteMeters;
+import io.strangler.proxy.upstream.Upstream;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends copies of served requests to the shadow side and compares the two responses, using resources of its own:
+ * an event loop group and connection pools that live traffic never uses, a bulkhead and a circuit breaker per
+ * route, and a bounded pool of compare threads. Live traffic touches it only in {@link #dispatch}, which decides,
+ * takes permits without waiting and hands the copy to a shadow event loop.
+ *
+ * <p>Thread-safe. One per proxy; {@link #close} stops it after the live listener has stopped.
+ */
+public final class ShadowDispatcher implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ShadowDispatcher.class);
+
+    public static final AsciiString SHADOW_HEADER = AsciiString.cached("x-strangler-shadow");
+    private static final AsciiString TRUE = AsciiString.cached("true");
+    private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+
+    private final ShadowingConfig config;
+    private final Transport transport;
+    private final EventLoopGroup group;
+    private final ThreadPoolExecutor compareExecutor;
+    private final MeterRegistry registry;
+    private final BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
+    private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
+    private final Map<String, Upstream> upstreams = new ConcurrentHashMap<>();
+    private final ResponseComparator comparator;
+    private final NoiseDetector noise;
+    private final ShadowResultListener listener;
+    private final Clock clock;
+    private final AtomicLong pendingBytes = new AtomicLong();
+    private volatile boolean closed;
+
+    public ShadowDispatcher(ShadowingConfig config, Transport transport, MeterRegistry registry,
+            ResponseComparator comparator, NoiseDetector noise, ShadowResultListener listener, Clock clock) {
+        this.config = requireNonNull(config, "config");
+        this.transport = requireNonNull(transport, "transport");
+        this.registry = requireNonNull(registry, "registry");
+        this.comparator = requireNonNull(comparator, "comparator");
+        this.noise = requireNonNull(noise, "noise");
+        this.listener = requireNonNull(listener, "listener");
+        this.clock = requireNonNull(clock, "clock");
+        this.group = transport.newGroup(config.ioThreads(), "strangler-shadow");
+        AtomicInteger threadIds = new AtomicInteger();
+        this.compareExecutor = new ThreadPoolExecutor(config.compareThreads(), config.compareThreads(), 0,
+                TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.compareQueue()), r -> {
+                    Thread t = new Thread(r, "strangler-compare-" + threadIds.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                }, new ThreadPoolExecutor.AbortPolicy());
+        TaggedBulkheadMetrics.ofBulkheadRegistry(bulkheads).bindTo(registry);
+        TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
+        Gauge.builder(ProxyMeters.SHADOW_COMPARE_QUEUE.meterName(), compareExecutor, e -> e.getQueue().size())
+                .register(registry);
+        Gauge.builder(ProxyMeters.SHADOW_COMPARE_PENDING_BYTES.meterName(), pendingBytes, AtomicLong::get)
+                .register(registry);
+    }
+
+    /** Builds the shadow machinery of one route whose shadow side is {@code shadowUpstream}. */
+    public ShadowRoute route(RouteConfig route, UpstreamConfig shadowUpstream, RouteMeters meters) {
+        Bulkhead bulkhead = bulkheads.bulkhead(route.id(), BulkheadConfig.custom()
+                .maxConcurrentCalls(route.shadow().maxConcurrent())
+                .maxWaitDuration(java.time.Duration.ZERO)
+                .build());
+        CircuitBreaker breaker = breakers.circuitBreaker(route.id(), breakerConfig(route.circuitBreaker()));
+        Upstream upstream = upstreams.computeIfAbsent(shadowUpstream.id(),
+                id -> new Upstream(shadowUpstream, transport, config.ioThreads()));
+        ShadowRoute shadowRoute = new ShadowRoute(this, route.id(), route.shadow(), new ShadowGuards(bulkhead, breaker),
+                upstream, route.compare(), meters);
+        Gauge.builder(ProxyMeters.SHADOW_IN_FLIGHT.meterName(), shadowRoute, ShadowRoute::inFlight)
+                .tag("route", route.id())
+                .register(registry);
+        return shadowRoute;
+    }
+
+    private static CircuitBreakerConfig breakerConfig(CircuitBreakerPolicy p) {
+        return CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(p.slidingWindowSize())
+                .minimumNumberOfCalls(p.minimumCalls())
+                .failureRateThreshold(p.failureRateThreshold())
+                .slowCallRateThreshold(p.slowCallRateThreshold())
+                .slowCallDurationThreshold(p.slowCallThreshold())
+                .waitDurationInOpenState(p.waitInOpenState())
+                .permittedNumberOfCallsInHalfOpenState(p.halfOpenCalls())
+                // Open -> half-open happens on the next request after the wait, so no scheduler thread is needed.
+                .automaticTransitionFromOpenToHalfOpenEnabled(false)
+                .build();
+    }
+
+    /** See {@link ShadowRoute#dispatch}. Runs on the client's event loop. */
+    ShadowExchange dispatch(ShadowRoute route, FullHttpRequest request, String target, HttpHeaders headers,
+            String requestId, boolean preserveHost) {
+        RouteMeters meters = route.meters();
+        if (!route.policy().methods().contains(request.method().name())) {
+            meters.outcome(ShadowOutcome.SKIPPED.tag(), SkipReason.METHOD_NOT_SHADOWED.tag());
+            return null;
+        }
+        double rate = route.policy().sampleRate();
+        if (rate < 1.0 && ThreadLocalRandom.current().nextDouble() >= rate) {
+            meters.outcome(ShadowOutcome.SKIPPED.tag(), SkipReason.NOT_SAMPLED.tag());
+            return null;
+        }
+        if (request.content().readableBytes() > route.policy().maxBodyBytes()) {
+            meters.outcome(ShadowOutcome.SKIPPED.tag(), SkipReason.BODY_TOO_LARGE.tag());
+            return null;
+        }
+        if (closed) {
+            meters.outcome(ShadowOutcome.SKIPPED.tag(), SkipReason.SHUTTING_DOWN.tag());
+            return null;
+        }
+        SkipReason refused = route.guards().tryAcquire();
+        if (refused != null) {
+            meters.outcome(ShadowOutcome.SKIPPED.tag(), refused.tag());
+            return null;
+        }
+        ShadowExchange exchange = new ShadowExchange(this, route,
+                new ComparedRequest(route.routeId(), request.method().name(), pathOf(target)), requestId,
+                clock.instant());
+        HttpHeaders h = HEADERS.newHeaders().set(headers);
+        if (!preserveHost || !h.contains(HttpHeaderNames.HOST)) {
+            h.set(HttpHeaderNames.HOST, route.upstream().config().hostHeader());
+        }
+        h.set(SHADOW_HEADER, TRUE);
+        FullHttpRequest copy = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), target,
+                request.content().retainedDuplicate(), h, HEADERS.newEmptyHeaders());
+        EventLoop loop = group.next();
+        ShadowCall call = new ShadowCall(exchange, route, loop, copy);
+        try {
+            loop.execute(call);
+        } catch (RejectedExecutionException e) {
+            // The shadow loops are stopping (shutdown raced this request).
+            call.cancel();
+        }
+        return exchange;
+    }
+
+    private static String pathOf(String target) {
+        int q = target.indexOf('?');
+        return q < 0 ? target : target.substring(0, q);
+    }
+
+    /** Both sides reported: count skips at once, queue the rest for comparison. Runs on either side's thread. */
+    void complete(ShadowExchange exchange) {
+        RouteMeters meters = exchange.route().meters();
+        ShadowExchange.Side served = exchange.served();
+        ShadowExchange.Side shadow = exchange.shadow();
+        SkipReason skipped = served.skipped() != null ? served.skipped() : shadow.skipped();
+        if (skipped != null) {
+            meters.outcome(ShadowOutcome.SKIPPED.tag(), skipped.tag());
+            return;
+        }
+        long bytes = (long) served.bytes() + shadow.bytes();
+        if (pendingBytes.addAndGet(bytes) > config.comparePendingBytes()) {
+            pendingBytes.addAndGet(-bytes);
+            meters.outcome(ShadowOutcome.SKIPPED.tag(), SkipReason.COMPARE_QUEUE_FULL.tag());
+            return;
+        }
+        try {
+            compareExecutor.execute(() -> {
+                try {
+                    compare(exchange);
+                } finally {
+                    pendingBytes.addAndGet(-bytes);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            pendingBytes.addAndGet(-bytes);
+            meters.outcome(ShadowOutcome.SKIPPED.tag(), closed ? SkipReason.SHUTTING_DOWN.tag()
+                    : SkipReason.COMPARE_QUEUE_FULL.tag());
+        }
+    }
+
+    /** On a compare thread. Nothing thrown here can reach a client; it is counted and logged. */
+    private void compare(ShadowExchange exchange) {
+        RouteMeters meters = exchange.route().meters();
+        ShadowExchange.Side served = exchange.served();
+        ShadowExchange.Side shadow = exchange.shadow();
+        // Shadow mode: legacy is served and is the control; the candidate is the shadow.
+        Observation legacy = served.observation();
+        Observation candidate = shadow.observation();
+        ShadowOutcome outcome;
+        String reason;
+        Optional<Comparison> comparison = Optional.empty();
+        try {
+            if (served.failure() != null || shadow.failure() != null) {
+                outcome = ShadowOutcome.FAILED;
+                reason = served.failure() != null && shadow.failure() != null ? "both_failed"
+                        : served.failure() != null ? "legacy_" + served.failure().tag()
+                        : "candidate_" + shadow.failure().tag();
+            } else {
+                long start = System.nanoTime();
+                Comparison c = comparator.compare(exchange.request(), legacy, candidate, exchange.route().rules());
+                noise.recordCandidate(c);
+                c = noise.filter(c);
+                meters.compared(System.nanoTime() - start);
+                comparison = Optional.of(c);
+                outcome = c.verdict() == Verdict.DIVERGED ? ShadowOutcome.DIVERGED : ShadowOutcome.MATCHED;
+                reason = c.verdict().tag();
+            }
+        } catch (RuntimeException | StackOverflowError e) {
+            log.warn("comparing {} {} on route {} failed", exchange.request().method(), exchange.request().path(),
+                    exchange.request().routeId(), e);
+            meters.outcome(ShadowOutcome.FAILED.tag(), "compare_error");
+            return;
+        }
+        meters.outcome(outcome.tag(), reason);
+        try {
+            listener.onResult(new ShadowResult(exchange.request(), exchange.requestId(), "legacy", outcome, reason,
+                    comparison, Optional.of(legacy), Optional.of(candidate), exchange.at()));
+        } catch (RuntimeException e) {
+            log.warn("a shadow result listener failed on route {}", exchange.request().routeId(), e);
+        }
+    }
+
+    /** Noise learned so far, for reports. */
+    public NoiseDetector noise() {
+        return noise;
+    }
+
+    /**
+     * Stops shadowing: no new shadow calls, calls in flight are cut, queued comparisons get a short while to end.
+     * Call it after the live listener and its event loops have stopped.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        upstreams.values().forEach(Upstream::close);
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        compareExecutor.shutdown();
+        try {
+            if (!compareExecutor.awaitTermination(2, TimeUnit.SECONDS)) {
+                compareExecutor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            compareExecutor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package io.strangler.proxy.shadow;
+
+import io.strangler.comparator.ComparedRequest;
+import io.strangler.comparator.Observation;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Where the two halves of one shadowed request meet: the served side reports from the client's event loop, the
+ * shadow side from a shadow event loop, and whichever arrives second hands the pair to the dispatcher. Neither
+ * side ever waits for the other.
+ *
+ * <p>Thread-safe. Each side reports once; later reports from the same side are ignored, so the served path may
+ * report defensively when it ends. Each side's field is written only by its own thread before the countdown, and
+ * read only after the countdown reached zero, which orders the write before the read.
+ */
+public final class ShadowExchange {
+
+    /** One side's end: an observation, or a reason it has none. */
+    record Side(Observation observation, SkipReason skipped, ShadowFailure failure, int bytes) {
+
+        static Side of(Observation observation, int bytes) {
+            return new Side(observation, null, null, bytes);
+        }
+
+        static Side skipped(SkipReason reason) {
+            return new Side(null, reason, null, 0);
+        }
+
+        static Side failed(ShadowFailure failure, Duration duration) {
+            return new Side(Observation.failed(failure.tag(), duration), null, failure, 0);
+        }
+    }
+
+    private final ShadowDispatcher dispatcher;
+    private final ShadowRoute route;
+    private final ComparedRequest request;
+    private final String requestId;
+    private final Instant at;
+    private final AtomicInteger pending = new AtomicInteger(2);
+    private Side served;
+    private Side shadow;
+
+    ShadowExchange(ShadowDispatcher dispatcher, ShadowRoute route, ComparedRequest request, String requestId,
+            Instant at) {
+        this.dispatcher = dispatcher;
+        this.route = route;
+        this.request = request;
+        this.requestId = requestId;
+        this.at = at;
+    }
+
+    /** Bodies larger than this are not compared: captures stop there. */
+    public int maxBodyBytes() {
+        return route.policy().maxBodyBytes();
+    }
+
+    /** A capture for the served response, to feed while it streams to the client. */
+    public ResponseCapture newCapture() {
+        return new ResponseCapture(route.policy().maxBodyBytes());
+    }
+
+    /** The served response ended completely. */
+    public void servedCompleted(ResponseCapture capture, long nanos) {
+        if (served == null) {
+            served = capture.overLimit() ? Side.skipped(SkipReason.BODY_TOO_LARGE)
+                    : Side.of(capture.observation(Duration.ofNanos(nanos)), capture.size());
+            arrive();
+        }
+    }
+
+    /** The served call failed without a complete response. */
+    public void servedFailed(io.strangler.proxy.exchange.ProxyError error, long nanos) {
+        if (served == null) {
+            served = Side.failed(ShadowFailure.of(error), Duration.ofNanos(nanos));
+            arrive();
+        }
+    }
+
+    /** The served response will not be whole (the client left), or it was too large to compare. */
+    public void servedSkipped(SkipReason reason) {
+        if (served == null) {
+            served = Side.skipped(reason);
+            arrive();
+        }
+    }
+
+    void shadowEnded(Side side) {
+        if (shadow == null) {
+            shadow = side;
+            arrive();
+        }
+    }
+
+    private void arrive() {
+        if (pending.decrementAndGet() == 0) {
+            dispatcher.complete(this);
+        }
+    }
+
+    ShadowRoute route() {
+        return route;
+    }
+
+    ComparedRequest request() {
+        return request;
+    }
+
+    String requestId() {
+        return requestId;
+    }
+
+    Instant at() {
+        return at;
+    }
+
+    Side served() {
+        return served;
+    }
+
+    Side shadow() {
+        return shadow;
+    }
+}

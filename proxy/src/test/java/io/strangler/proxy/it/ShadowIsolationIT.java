@@ -1,0 +1,121 @@
+package io.strangler.proxy.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strangler.proxy.testing.ProxyUnderTest;
+import io.strangler.proxy.testing.TcpTable;
+import io.strangler.proxy.testing.TestUpstream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+
+/**
+ * The guarantee behind shadow mode: under steady concurrent load through a route whose candidate accepts
+ * connections and never answers, every served request succeeds with legacy's answer, the candidate never sees more
+ * than {@code maxConcurrent} connections at once, and the proxy's heap does not grow with the number of requests.
+ * (Latency under the same faults is measured in load-tests/, not here: see docs/performance.md.)
+ */
+class ShadowIsolationIT {
+
+    private static final int CLIENTS = 16;
+    private static final int MAX_CONCURRENT = 8;
+    private static final long LOAD_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final int MAX_REQUESTS_PER_CLIENT = 5_000;
+    private static final String BODY = "{\"id\":1,\"name\":\"Widget\",\"price\":9.99}";
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void shouldServeEveryRequestWhileTheCandidateHangsWithBoundedConnectionsAndHeap() throws Exception {
+        try (TestUpstream legacy = ShadowIT.json(BODY);
+             TestUpstream candidate = TestUpstream.raw((ch, head) -> { });
+             ProxyUnderTest proxy = ProxyUnderTest.start(ShadowIT.config("items", "shadow", legacy, candidate,
+                     "    shadow: { maxConcurrent: " + MAX_CONCURRENT + ", timeout: 500ms }\n"
+                     // Keep the breaker closed, so the bulkhead and the timeout do all the work.
+                     + "    circuitBreaker: { minimumCalls: 100000, slidingWindowSize: 100000 }\n"))) {
+            MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+            warmUp(proxy);
+            long heapBefore = usedHeapAfterGc(memory);
+
+            AtomicInteger served = new AtomicInteger();
+            AtomicInteger maxOpenToCandidate = new AtomicInteger();
+            ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+            sampler.scheduleAtFixedRate(() -> maxOpenToCandidate.accumulateAndGet(
+                    TcpTable.establishedTo(candidate.port()), Math::max), 0, 5, TimeUnit.MILLISECONDS);
+            List<String> failures = new ArrayList<>();
+            ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
+            List<Future<?>> running = new ArrayList<>();
+            long end = System.nanoTime() + LOAD_NANOS;
+            for (int c = 0; c < CLIENTS; c++) {
+                int client = c;
+                running.add(clients.submit(() -> {
+                    for (int i = 0; i < MAX_REQUESTS_PER_CLIENT && System.nanoTime() - end < 0; i++) {
+                        try {
+                            HttpResponse<String> res = proxy.client().send(HttpRequest.newBuilder(
+                                    proxy.uri("/api/items/" + client + "-" + i)).timeout(Duration.ofSeconds(10))
+                                    .build(), HttpResponse.BodyHandlers.ofString());
+                            if (res.statusCode() == 200 && res.body().equals(BODY)) {
+                                served.incrementAndGet();
+                            } else {
+                                synchronized (failures) {
+                                    failures.add(res.statusCode() + " " + res.body());
+                                }
+                            }
+                        } catch (Exception e) {
+                            synchronized (failures) {
+                                failures.add(e.toString());
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : running) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            clients.shutdown();
+            sampler.shutdownNow();
+            long heapAfter = usedHeapAfterGc(memory);
+
+            assertThat(failures).isEmpty();
+            assertThat(served.get()).isGreaterThan(1_000);
+            // Counted by the kernel on the proxy's side, sampled every 5 ms. (The candidate's own count can briefly
+            // read higher: it may accept a new connection before it reads the close of an old one.)
+            assertThat(maxOpenToCandidate.get()).isBetween(1, MAX_CONCURRENT);
+            assertThat(candidate.connectionsAccepted()).isGreaterThan(MAX_CONCURRENT);
+            assertThat(proxy.outcomes("items", "skipped", "bulkhead_full")).isPositive();
+            assertThat(proxy.outcomes("items", "failed", "candidate_timeout")).isPositive();
+            // Thousands of requests and hung shadow calls later, the heap is where it was, give or take noise.
+            assertThat(heapAfter - heapBefore).as("heap growth in bytes").isLessThan(32L << 20);
+            ShadowIT.awaitTrue(() -> candidate.openConnections() == 0);
+        }
+    }
+
+    private static void warmUp(ProxyUnderTest proxy) throws Exception {
+        for (int i = 0; i < 200; i++) {
+            proxy.get("/api/items/warm-" + i);
+        }
+    }
+
+    private static long usedHeapAfterGc(MemoryMXBean memory) throws InterruptedException {
+        long min = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100);
+            min = Math.min(min, memory.getHeapMemoryUsage().getUsed());
+        }
+        return min;
+    }
+}
