@@ -3,6 +3,7 @@ package io.strangler.comparator;
 import static io.strangler.comparator.ResponseComparatorTest.json;
 import static io.strangler.comparator.ResponseComparatorTest.typed;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -132,5 +133,14 @@ class BadInputTest {
 
         assertThat(c.verdict()).isEqualTo(Verdict.MATCHED);
         assertThat(c.notes()).anyMatch(n -> n.contains("does not decode"));
+    }
+
+    @Test
+    void shouldRejectAnUnorderedArrayRuleWithoutItsKeyField() {
+        assertThatThrownBy(() -> CompareRules.UnorderedArray.parse("$.items by "))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("$.path by field");
+        assertThatThrownBy(() -> CompareRules.UnorderedArray.parse("$.items by"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(CompareRules.UnorderedArray.parse(" $.items by id ").key()).contains("id");
     }
 }

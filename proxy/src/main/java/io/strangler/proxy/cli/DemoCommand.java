@@ -11,6 +11,7 @@ import io.strangler.proxy.config.ShadowPolicy;
 import io.strangler.proxy.config.ShadowingConfig;
 import io.strangler.proxy.config.UpstreamConfig;
 import io.strangler.proxy.demo.DemoBackend;
+import io.strangler.proxy.shadow.DivergenceLog;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,6 +45,9 @@ public final class DemoCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE})")
     private String host;
 
+    /** The demo logs a divergence per endpoint at most this often, so each one shows up soon after a request. */
+    private static final long DIVERGENCE_LOG_INTERVAL_MILLIS = 2_000;
+
     /** The running demo; close it to stop everything. */
     public record Demo(StranglerProxy proxy, DemoBackend legacy, DemoBackend candidate) implements AutoCloseable {
         @Override
@@ -59,7 +63,8 @@ public final class DemoCommand implements Callable<Integer> {
         DemoBackend legacy = DemoBackend.start(DemoBackend.Flavor.LEGACY, Clock.systemUTC());
         DemoBackend candidate = DemoBackend.start(DemoBackend.Flavor.CANDIDATE, Clock.systemUTC());
         try {
-            StranglerProxy proxy = StranglerProxy.start(config(host, proxyPort, legacy.port(), candidate.port()));
+            StranglerProxy proxy = StranglerProxy.start(config(host, proxyPort, legacy.port(), candidate.port()),
+                    new DivergenceLog(Clock.systemUTC(), DIVERGENCE_LOG_INTERVAL_MILLIS));
             return new Demo(proxy, legacy, candidate);
         } catch (RuntimeException e) {
             legacy.close();
@@ -103,13 +108,17 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("  legacy:    http://127.0.0.1:" + demo.legacy().port() + "   (demo shop API, the old system)");
         out.println("  candidate: http://127.0.0.1:" + demo.candidate().port()
                 + "   (the new system, with a few deliberate differences)");
-        out.println("  routes:    items -> /api/items, orders -> /api/orders, time -> /api/time (all served by legacy)");
+        out.println("  routes:    items -> /api/items, orders -> /api/orders, time -> /api/time");
+        out.println("             all in shadow mode: served by legacy, GET/HEAD/OPTIONS copied to the candidate");
         out.println();
         out.println("Try:");
-        out.println("  curl -i " + base + "/api/items/3");
+        out.println("  curl -i " + base + "/api/items/3      (the candidate has a different price: a divergence)");
+        out.println("  curl -i " + base + "/api/items        (the candidate adds a field and takes 300 ms longer;"
+                + " you still get legacy's answer at once)");
         out.println("  curl -i -X POST -H 'Content-Type: application/json' -d '{\"item\":3,\"qty\":2}' " + base
-                + "/api/orders");
+                + "/api/orders   (POST is not shadowed)");
         out.println();
+        out.println("Divergences and shadow failures are logged below as they are found.");
         out.println("Press Ctrl+C to stop.");
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);

@@ -1,10 +1,12 @@
 package io.strangler.proxy.cli;
 
 import io.strangler.proxy.StranglerProxy;
+import io.strangler.proxy.shadow.DivergenceLog;
 import io.strangler.proxy.config.ConfigException;
 import io.strangler.proxy.config.ConfigLoader;
 import io.strangler.proxy.config.ProxyConfig;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -18,6 +20,9 @@ public final class RunCommand implements Callable<Integer> {
 
     @Spec
     private CommandLine.Model.CommandSpec spec;
+
+    /** One log line per route, endpoint and outcome at most this often; metrics count every divergence. */
+    static final long DIVERGENCE_LOG_INTERVAL_MILLIS = 10_000;
 
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
             description = "YAML config (see docs/configuration.md)")
@@ -42,7 +47,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         StranglerProxy proxy;
         try {
-            proxy = StranglerProxy.start(cfg);
+            proxy = StranglerProxy.start(cfg, new DivergenceLog(Clock.systemUTC(), DIVERGENCE_LOG_INTERVAL_MILLIS));
         } catch (IllegalStateException e) {
             spec.commandLine().getErr().println("strangler: " + e.getMessage());
             return CommandLine.ExitCode.SOFTWARE;

@@ -38,6 +38,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>{@code GET /api/items/3}: the price is 24.5 instead of 24.99 (a real bug);</li>
  *   <li>{@code GET /api/items}: every item has an extra {@code currency} field;</li>
+ *   <li>{@code GET /api/items}: answers 300 ms later than legacy (the slow endpoint);</li>
  *   <li>{@code POST /api/orders}: the status is {@code CREATED} instead of {@code created};</li>
  *   <li>every response carries a fresh {@code generatedAt} timestamp (noise, on both sides).</li>
  * </ul>
@@ -118,12 +119,27 @@ public final class DemoBackend implements AutoCloseable {
             FullHttpResponse res = backend[0].respond(req);
             boolean keepAlive = HttpUtil.isKeepAlive(req);
             HttpUtil.setKeepAlive(res, keepAlive);
+            if (backend[0].slow(req)) {
+                ctx.executor().schedule(() -> write(ctx, res, keepAlive), SLOW_MILLIS, TimeUnit.MILLISECONDS);
+            } else {
+                write(ctx, res, keepAlive);
+            }
+        }
+
+        private static void write(ChannelHandlerContext ctx, FullHttpResponse res, boolean keepAlive) {
             if (keepAlive) {
                 ctx.writeAndFlush(res);
             } else {
                 ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
             }
         }
+    }
+
+    /** How much longer the candidate takes on its slow endpoint. */
+    static final long SLOW_MILLIS = 300;
+
+    private boolean slow(FullHttpRequest req) {
+        return flavor == Flavor.CANDIDATE && new QueryStringDecoder(req.uri()).path().equals("/api/items");
     }
 
     private FullHttpResponse respond(FullHttpRequest req) {

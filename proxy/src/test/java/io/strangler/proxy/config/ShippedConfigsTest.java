@@ -34,7 +34,8 @@ class ShippedConfigsTest {
     @Test
     void shouldLoadEveryYamlBlockInTheReadmeAndConfigurationReference() throws Exception {
         List<String> blocks = new ArrayList<>();
-        for (String doc : List.of("README.md", "docs/configuration.md", "docs/performance.md")) {
+        for (String doc : List.of("README.md", "docs/configuration.md", "docs/performance.md",
+                "docs/shadowing.md")) {
             Matcher m = Pattern.compile("```yaml\\n(.*?)```", Pattern.DOTALL)
                     .matcher(Files.readString(ROOT.resolve(doc)));
             while (m.find()) {
