@@ -100,7 +100,8 @@ public final class StranglerProxy implements AutoCloseable {
             for (RouteConfig r : config.routes()) {
                 RouteMeters meters = new RouteMeters(registry, r.id());
                 Optional<ShadowRoute> shadow = r.candidate()
-                        .map(c -> shadows.route(r, config.upstreams().get(c), meters));
+                        .map(c -> shadows.route(r, config.upstreams().get(c), config.upstreams().get(r.legacy()),
+                                meters));
                 routes.add(new Route(r, upstreams.get(r.legacy()), r.candidate().map(upstreams::get), shadow,
                         meters));
             }

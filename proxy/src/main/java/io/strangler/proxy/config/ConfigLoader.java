@@ -50,7 +50,8 @@ public final class ConfigLoader {
     private static final Set<String> BREAKER_KEYS = Set.of("failureRateThreshold", "slowCallThreshold",
             "slowCallRateThreshold", "waitInOpenState", "slidingWindowSize", "minimumCalls", "halfOpenCalls");
     private static final Set<String> COMPARE_KEYS = Set.of("ignoreHeaders", "ignorePaths", "unorderedArrays",
-            "numericTolerance", "normalize");
+            "numericTolerance", "normalize", "noise");
+    private static final Set<String> NOISE_KEYS = Set.of("secondary");
     private static final Set<String> NORMALIZE_KEYS = Set.of("name", "pattern", "replacement");
     private static final Set<String> MATCH_KEYS = Set.of("pathPrefix", "methods", "host");
     private static final List<String> TRANSPORTS = List.of("auto", "io_uring", "epoll", "nio");
@@ -298,6 +299,7 @@ public final class ConfigLoader {
             ShadowPolicy shadow = shadowPolicy(path + ".shadow", r.path("shadow"));
             CircuitBreakerPolicy breaker = breaker(path + ".circuitBreaker", r.path("circuitBreaker"));
             CompareRules compare = compare(path + ".compare", r.path("compare"), shadow.maxBodyBytes());
+            shadow = shadow.withLegacySecondary(secondary(path + ".compare.noise", r.path("compare").path("noise")));
             if (mode != null && mode.shadowsCandidate() && candidate == null && r.path("candidate").isMissingNode()) {
                 errors.add(path + ".mode: '" + mode.configName() + "' needs a candidate (expected: " + path
                         + ".candidate set to one of " + upstreamIds + ")");
@@ -324,7 +326,7 @@ public final class ConfigLoader {
                     methods,
                     (int) size(path + ".maxBodyBytes", n.path("maxBodyBytes"), d.maxBodyBytes(), 0, MAX_BODY_LIMIT),
                     integer(path + ".maxConcurrent", n.path("maxConcurrent"), d.maxConcurrent(), 1, 100_000),
-                    timeout);
+                    timeout, false);
         }
 
         CircuitBreakerPolicy breaker(String path, JsonNode n) {
@@ -391,6 +393,21 @@ public final class ConfigLoader {
                 }
             }
             return errors.size() == before ? b.build() : null;
+        }
+
+        /** {@code compare.noise}: true when a secondary legacy call is asked for. */
+        boolean secondary(String path, JsonNode n) {
+            if (n.isMissingNode() || !object(path, n, NOISE_KEYS)) {
+                return false;
+            }
+            String v = string(path + ".secondary", n.path("secondary"), "none");
+            if (v.equals("legacy")) {
+                return true;
+            }
+            if (!v.equals("none")) {
+                errors.add(path + ".secondary: '" + v + "' (expected: legacy or none)");
+            }
+            return false;
         }
 
         void normalization(String path, JsonNode n, CompareRules.Builder b) {

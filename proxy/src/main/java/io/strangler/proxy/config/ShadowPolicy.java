@@ -15,9 +15,11 @@ import java.util.Set;
  * @param maxConcurrent shadow calls in flight at most for this route (the bulkhead); beyond it: {@code bulkhead_full}
  * @param timeout longest time a shadow call may take in all; empty means the shadow upstream's
  *     {@code responseTimeout}
+ * @param legacySecondary also send safe requests (GET, HEAD, OPTIONS) to legacy a second time, to measure which
+ *     fields legacy itself does not repeat (config {@code compare.noise.secondary: legacy})
  */
 public record ShadowPolicy(double sampleRate, Set<String> methods, int maxBodyBytes, int maxConcurrent,
-        Optional<Duration> timeout) {
+        Optional<Duration> timeout, boolean legacySecondary) {
 
     public static final Set<String> DEFAULT_METHODS = Set.of("GET", "HEAD", "OPTIONS");
     public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
@@ -34,8 +36,13 @@ public record ShadowPolicy(double sampleRate, Set<String> methods, int maxBodyBy
         requireNonNull(timeout, "timeout");
     }
 
+    /** The same policy with the secondary legacy call on or off. */
+    public ShadowPolicy withLegacySecondary(boolean on) {
+        return new ShadowPolicy(sampleRate, methods, maxBodyBytes, maxConcurrent, timeout, on);
+    }
+
     public static ShadowPolicy defaults() {
         return new ShadowPolicy(1.0, DEFAULT_METHODS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT,
-                Optional.empty());
+                Optional.empty(), false);
     }
 }

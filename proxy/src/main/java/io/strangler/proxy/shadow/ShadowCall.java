@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.strangler.proxy.exchange.ProxyError;
+import io.strangler.proxy.upstream.Upstream;
 import io.strangler.proxy.upstream.UpstreamAcquireException;
 import io.strangler.proxy.upstream.UpstreamConnection;
 import io.strangler.proxy.upstream.UpstreamResponseListener;
@@ -27,6 +28,8 @@ final class ShadowCall implements Runnable, UpstreamResponseListener {
 
     private final ShadowExchange exchange;
     private final ShadowRoute route;
+    private final boolean secondary;
+    private final Upstream upstream;
     private final EventLoop loop;
     private FullHttpRequest request;
     private ResponseCapture capture;
@@ -39,9 +42,16 @@ final class ShadowCall implements Runnable, UpstreamResponseListener {
     private int attempts;
     private boolean done;
 
-    ShadowCall(ShadowExchange exchange, ShadowRoute route, EventLoop loop, FullHttpRequest request) {
+    /**
+     * @param secondary true for the secondary call to legacy (noise measurement), false for the call to the shadow
+     *     side; the secondary call holds only a bulkhead permit and never touches the circuit breaker
+     */
+    ShadowCall(ShadowExchange exchange, ShadowRoute route, boolean secondary, EventLoop loop,
+            FullHttpRequest request) {
         this.exchange = exchange;
         this.route = route;
+        this.secondary = secondary;
+        this.upstream = secondary ? route.secondary() : route.upstream();
         this.loop = loop;
         this.request = request;
     }
@@ -59,14 +69,14 @@ final class ShadowCall implements Runnable, UpstreamResponseListener {
         if (!done) {
             done = true;
             release();
-            route.guards().abandoned();
-            exchange.shadowEnded(ShadowExchange.Side.skipped(SkipReason.SHUTTING_DOWN));
+            abandonPermit();
+            report(ShadowExchange.Side.skipped(SkipReason.SHUTTING_DOWN));
         }
     }
 
     private void attempt() {
         attempts++;
-        Future<UpstreamConnection> f = route.upstream().pool(loop).acquire();
+        Future<UpstreamConnection> f = upstream.pool(loop).acquire();
         if (f.isDone()) {
             onAcquired(f);
         } else {
@@ -130,13 +140,9 @@ final class ShadowCall implements Runnable, UpstreamResponseListener {
         done = true;
         long nanos = end();
         int status = capture.status();
-        if (status >= 500) {
-            route.guards().failed(nanos, ShadowFailure.SERVER_ERROR);
-        } else {
-            route.guards().succeeded(nanos);
-        }
-        route.meters().shadowCall(route.upstream().id(), status, nanos);
-        exchange.shadowEnded(ShadowExchange.Side.of(capture.observation(Duration.ofNanos(nanos)), capture.size()));
+        releasePermit(nanos, status >= 500 ? ShadowFailure.SERVER_ERROR : null);
+        route.meters().shadowCall(upstream.id(), status, nanos);
+        report(ShadowExchange.Side.of(capture.observation(Duration.ofNanos(nanos)), capture.size()));
     }
 
     @Override
@@ -179,22 +185,50 @@ final class ShadowCall implements Runnable, UpstreamResponseListener {
         done = true;
         long nanos = end();
         // The shadow side did answer; its size says nothing about its health.
-        afterClose(() -> route.guards().succeeded(nanos));
-        route.meters().shadowCall(route.upstream().id(), capture.status(), nanos);
-        exchange.shadowEnded(ShadowExchange.Side.skipped(SkipReason.BODY_TOO_LARGE));
+        afterClose(() -> releasePermit(nanos, null));
+        route.meters().shadowCall(upstream.id(), capture.status(), nanos);
+        report(ShadowExchange.Side.skipped(SkipReason.BODY_TOO_LARGE));
     }
 
     private void failed(ShadowFailure failure) {
         done = true;
         long nanos = end();
         if (failure == ShadowFailure.SHUTTING_DOWN) {
-            route.guards().abandoned();
-            exchange.shadowEnded(ShadowExchange.Side.skipped(SkipReason.SHUTTING_DOWN));
+            abandonPermit();
+            report(ShadowExchange.Side.skipped(SkipReason.SHUTTING_DOWN));
             return;
         }
-        afterClose(() -> route.guards().failed(nanos, failure));
-        route.meters().shadowCall(route.upstream().id(), 0, nanos);
-        exchange.shadowEnded(ShadowExchange.Side.failed(failure, Duration.ofNanos(nanos)));
+        afterClose(() -> releasePermit(nanos, failure));
+        route.meters().shadowCall(upstream.id(), 0, nanos);
+        report(ShadowExchange.Side.failed(failure, Duration.ofNanos(nanos)));
+    }
+
+    /** Returns the call's permit and tells the breaker how the shadow side did ({@code failure} null: it answered). */
+    private void releasePermit(long nanos, ShadowFailure failure) {
+        if (secondary) {
+            route.guards().secondaryDone();
+        } else if (failure == null) {
+            route.guards().succeeded(nanos);
+        } else {
+            route.guards().failed(nanos, failure);
+        }
+    }
+
+    /** Returns the permit of a call that says nothing about the shadow side's health (never made, or cut short). */
+    private void abandonPermit() {
+        if (secondary) {
+            route.guards().secondaryDone();
+        } else {
+            route.guards().abandoned();
+        }
+    }
+
+    private void report(ShadowExchange.Side side) {
+        if (secondary) {
+            exchange.secondaryEnded(side);
+        } else {
+            exchange.shadowEnded(side);
+        }
     }
 
     /**

@@ -64,6 +64,7 @@ public final class ShadowDispatcher implements AutoCloseable {
 
     public static final AsciiString SHADOW_HEADER = AsciiString.cached("x-strangler-shadow");
     private static final AsciiString TRUE = AsciiString.cached("true");
+    private static final java.util.Set<String> SAFE_METHODS = java.util.Set.of("GET", "HEAD", "OPTIONS");
     private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
     private final ShadowingConfig config;
@@ -106,21 +107,30 @@ public final class ShadowDispatcher implements AutoCloseable {
                 .register(registry);
     }
 
-    /** Builds the shadow machinery of one route whose shadow side is {@code shadowUpstream}. */
-    public ShadowRoute route(RouteConfig route, UpstreamConfig shadowUpstream, RouteMeters meters) {
+    /**
+     * Builds the shadow machinery of one route whose shadow side is {@code shadowUpstream}; {@code legacy} is used
+     * for secondary calls when the route asks for them.
+     */
+    public ShadowRoute route(RouteConfig route, UpstreamConfig shadowUpstream, UpstreamConfig legacy,
+            RouteMeters meters) {
         Bulkhead bulkhead = bulkheads.bulkhead(route.id(), BulkheadConfig.custom()
                 .maxConcurrentCalls(route.shadow().maxConcurrent())
                 .maxWaitDuration(java.time.Duration.ZERO)
                 .build());
         CircuitBreaker breaker = breakers.circuitBreaker(route.id(), breakerConfig(route.circuitBreaker()));
-        Upstream upstream = upstreams.computeIfAbsent(shadowUpstream.id(),
-                id -> new Upstream(shadowUpstream, transport, config.ioThreads()));
+        Upstream upstream = shadowSideOf(shadowUpstream);
+        Upstream secondary = route.shadow().legacySecondary() ? shadowSideOf(legacy) : null;
         ShadowRoute shadowRoute = new ShadowRoute(this, route.id(), route.shadow(), new ShadowGuards(bulkhead, breaker),
-                upstream, route.compare(), meters);
+                upstream, secondary, route.compare(), meters);
         Gauge.builder(ProxyMeters.SHADOW_IN_FLIGHT.meterName(), shadowRoute, ShadowRoute::inFlight)
                 .tag("route", route.id())
                 .register(registry);
         return shadowRoute;
+    }
+
+    /** An upstream as reached from the shadow loops: one instance (and its pools) per upstream id. */
+    private Upstream shadowSideOf(UpstreamConfig upstream) {
+        return upstreams.computeIfAbsent(upstream.id(), id -> new Upstream(upstream, transport, config.ioThreads()));
     }
 
     private static CircuitBreakerConfig breakerConfig(CircuitBreakerPolicy p) {
@@ -164,25 +174,42 @@ public final class ShadowDispatcher implements AutoCloseable {
             meters.outcome(ShadowOutcome.SKIPPED.tag(), refused.tag());
             return null;
         }
+        // The secondary call measures legacy's own noise; it only ever repeats safe methods, since legacy is the
+        // production system, and it needs a bulkhead permit of its own.
+        boolean secondary = route.secondary() != null && SAFE_METHODS.contains(request.method().name())
+                && route.guards().tryAcquireSecondary();
         ShadowExchange exchange = new ShadowExchange(this, route,
                 new ComparedRequest(route.routeId(), request.method().name(), pathOf(target)), requestId,
-                clock.instant());
+                clock.instant(), secondary);
+        EventLoop loop = group.next();
+        send(new ShadowCall(exchange, route, false, loop, copyOf(request, target, headers, preserveHost,
+                route.upstream())), loop);
+        if (secondary) {
+            send(new ShadowCall(exchange, route, true, loop, copyOf(request, target, headers, preserveHost,
+                    route.secondary())), loop);
+        }
+        return exchange;
+    }
+
+    /** The request as the shadow side gets it; holds its own reference to the body. */
+    private static FullHttpRequest copyOf(FullHttpRequest request, String target, HttpHeaders headers,
+            boolean preserveHost, Upstream to) {
         HttpHeaders h = HEADERS.newHeaders().set(headers);
         if (!preserveHost || !h.contains(HttpHeaderNames.HOST)) {
-            h.set(HttpHeaderNames.HOST, route.upstream().config().hostHeader());
+            h.set(HttpHeaderNames.HOST, to.config().hostHeader());
         }
         h.set(SHADOW_HEADER, TRUE);
-        FullHttpRequest copy = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), target,
+        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), target,
                 request.content().retainedDuplicate(), h, HEADERS.newEmptyHeaders());
-        EventLoop loop = group.next();
-        ShadowCall call = new ShadowCall(exchange, route, loop, copy);
+    }
+
+    private static void send(ShadowCall call, EventLoop loop) {
         try {
             loop.execute(call);
         } catch (RejectedExecutionException e) {
             // The shadow loops are stopping (shutdown raced this request).
             call.cancel();
         }
-        return exchange;
     }
 
     private static String pathOf(String target) {
@@ -200,7 +227,8 @@ public final class ShadowDispatcher implements AutoCloseable {
             meters.outcome(ShadowOutcome.SKIPPED.tag(), skipped.tag());
             return;
         }
-        long bytes = (long) served.bytes() + shadow.bytes();
+        ShadowExchange.Side secondary = exchange.secondary();
+        long bytes = (long) served.bytes() + shadow.bytes() + (secondary == null ? 0 : secondary.bytes());
         if (pendingBytes.addAndGet(bytes) > config.comparePendingBytes()) {
             pendingBytes.addAndGet(-bytes);
             meters.outcome(ShadowOutcome.SKIPPED.tag(), SkipReason.COMPARE_QUEUE_FULL.tag());
@@ -240,6 +268,12 @@ public final class ShadowDispatcher implements AutoCloseable {
                         : "candidate_" + shadow.failure().tag();
             } else {
                 long start = System.nanoTime();
+                ShadowExchange.Side secondary = exchange.secondary();
+                if (secondary != null && secondary.observation() != null && secondary.failure() == null) {
+                    // Legacy against itself: what differs here is noise, whatever the candidate does.
+                    noise.recordSecondary(comparator.compare(exchange.request(), legacy, secondary.observation(),
+                            exchange.route().rules()));
+                }
                 Comparison c = comparator.compare(exchange.request(), legacy, candidate, exchange.route().rules());
                 noise.recordCandidate(c);
                 c = noise.filter(c);

@@ -7,9 +7,9 @@ import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Where the two halves of one shadowed request meet: the served side reports from the client's event loop, the
- * shadow side from a shadow event loop, and whichever arrives second hands the pair to the dispatcher. Neither
- * side ever waits for the other.
+ * Where the halves of one shadowed request meet: the served side reports from the client's event loop, the
+ * shadow side (and the secondary legacy call, if any) from a shadow event loop, and whichever arrives last hands
+ * them to the dispatcher. No side ever waits for another.
  *
  * <p>Thread-safe. Each side reports once; later reports from the same side are ignored, so the served path may
  * report defensively when it ends. Each side's field is written only by its own thread before the countdown, and
@@ -38,17 +38,20 @@ public final class ShadowExchange {
     private final ComparedRequest request;
     private final String requestId;
     private final Instant at;
-    private final AtomicInteger pending = new AtomicInteger(2);
+    private final AtomicInteger pending;
     private Side served;
     private Side shadow;
+    private Side secondary;
 
+    /** @param withSecondary true if a secondary legacy call was sent too, so three sides report */
     ShadowExchange(ShadowDispatcher dispatcher, ShadowRoute route, ComparedRequest request, String requestId,
-            Instant at) {
+            Instant at, boolean withSecondary) {
         this.dispatcher = dispatcher;
         this.route = route;
         this.request = request;
         this.requestId = requestId;
         this.at = at;
+        this.pending = new AtomicInteger(withSecondary ? 3 : 2);
     }
 
     /** Bodies larger than this are not compared: captures stop there. */
@@ -93,6 +96,13 @@ public final class ShadowExchange {
         }
     }
 
+    void secondaryEnded(Side side) {
+        if (secondary == null) {
+            secondary = side;
+            arrive();
+        }
+    }
+
     private void arrive() {
         if (pending.decrementAndGet() == 0) {
             dispatcher.complete(this);
@@ -121,5 +131,10 @@ public final class ShadowExchange {
 
     Side shadow() {
         return shadow;
+    }
+
+    /** The secondary legacy call's end, or null if there was none. */
+    Side secondary() {
+        return secondary;
     }
 }

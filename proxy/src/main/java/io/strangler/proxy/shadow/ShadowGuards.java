@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
  * is skipped, so the event loop that asks is never held up.
  *
  * <p>Thread-safe. Every successful {@link #tryAcquire()} must be followed by exactly one of {@link #succeeded},
- * {@link #failed} or {@link #abandoned}, from any thread.
+ * {@link #failed} or {@link #abandoned}, and every successful {@link #tryAcquireSecondary()} by
+ * {@link #secondaryDone()}, from any thread.
  */
 final class ShadowGuards {
 
@@ -31,6 +32,19 @@ final class ShadowGuards {
             return SkipReason.CIRCUIT_OPEN;
         }
         return null;
+    }
+
+    /**
+     * A bulkhead permit for a secondary legacy call. The breaker is not asked: it guards the candidate, and legacy
+     * calls must not change its state.
+     */
+    boolean tryAcquireSecondary() {
+        return bulkhead.tryAcquirePermission();
+    }
+
+    /** A secondary legacy call ended, however it ended. */
+    void secondaryDone() {
+        bulkhead.onComplete();
     }
 
     /** The call got a response; a slow one still counts towards the slow-call rate. */

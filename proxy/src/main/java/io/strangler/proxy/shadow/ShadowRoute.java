@@ -20,17 +20,20 @@ public final class ShadowRoute {
     private final ShadowPolicy policy;
     private final ShadowGuards guards;
     private final Upstream upstream;
+    private final Upstream secondary;
     private final CompareRules rules;
     private final RouteMeters meters;
     private final long timeoutNanos;
 
+    /** @param secondary legacy as reached from the shadow loops, for the secondary call; null if not used */
     ShadowRoute(ShadowDispatcher dispatcher, String routeId, ShadowPolicy policy, ShadowGuards guards,
-            Upstream upstream, CompareRules rules, RouteMeters meters) {
+            Upstream upstream, Upstream secondary, CompareRules rules, RouteMeters meters) {
         this.dispatcher = dispatcher;
         this.routeId = routeId;
         this.policy = policy;
         this.guards = guards;
         this.upstream = upstream;
+        this.secondary = secondary;
         this.rules = rules;
         this.meters = meters;
         this.timeoutNanos = policy.timeout().orElse(upstream.config().responseTimeout()).toNanos();
@@ -64,6 +67,11 @@ public final class ShadowRoute {
 
     Upstream upstream() {
         return upstream;
+    }
+
+    /** Legacy on the shadow loops, or null when the route makes no secondary calls. */
+    Upstream secondary() {
+        return secondary;
     }
 
     CompareRules rules() {

@@ -119,13 +119,14 @@ class ConfigLoaderTest {
                       unorderedArrays: ["$.items by id"]
                       numericTolerance: 0.001
                       normalize: [ { name: uuid, pattern: "[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", replacement: "<uuid>" } ]
+                      noise: { secondary: legacy }
                   - { id: rest, match: { pathPrefix: / }, legacy: legacy }
                 """, "t.yaml");
 
         RouteConfig orders = c.routes().get(0);
         assertThat(orders.mode()).isEqualTo(RouteMode.SHADOW);
         assertThat(orders.shadow()).isEqualTo(new ShadowPolicy(0.25, java.util.Set.of("GET", "POST"), 64 * 1024, 8,
-                java.util.Optional.of(Duration.ofMillis(500))));
+                java.util.Optional.of(Duration.ofMillis(500)), true));
         assertThat(orders.circuitBreaker()).isEqualTo(new CircuitBreakerPolicy(30, Duration.ofSeconds(1), 80,
                 Duration.ofSeconds(10), 50, 10, 2));
         assertThat(orders.compare().ignoreHeaders()).containsExactly("x-trace");
@@ -162,6 +163,7 @@ class ConfigLoaderTest {
                       unorderedArrays: ["$.items by "]
                       numericTolerance: lots
                       normalize: [ { name: bad, pattern: "([a-z" }, { pattern: "x" } ]
+                      noise: { secondary: candidate }
                 """;
 
         assertThatThrownBy(() -> loader.parse(broken, "t.yaml"))
@@ -181,7 +183,8 @@ class ConfigLoaderTest {
                         .anyMatch(s -> s.startsWith("routes[1].compare.numericTolerance: 'lots'"))
                         .anyMatch(s -> s.startsWith("routes[1].compare.normalize[0].pattern: '([a-z' is not a valid"))
                         .anyMatch(s -> s.startsWith("routes[1].compare.normalize[1]: needs name and pattern"))
-                        .hasSize(15));
+                        .anyMatch(s -> s.startsWith("routes[1].compare.noise.secondary: 'candidate' (expected: legacy"))
+                        .hasSize(16));
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.strangler.comparator.Comparison;
 import io.strangler.comparator.DifferenceKind;
 import io.strangler.proxy.shadow.ShadowOutcome;
 import io.strangler.proxy.shadow.ShadowResult;
@@ -19,6 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** Shadow mode end to end: real legacy and candidate servers, the real proxy, a real client. */
@@ -27,13 +29,15 @@ class ShadowIT {
     private final ShadowResults results = new ShadowResults();
 
     static TestUpstream json(String body) {
-        return TestUpstream.http((ctx, req) -> {
-            FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                    Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-            res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
-            HttpUtil.setContentLength(res, res.content().readableBytes());
-            ctx.writeAndFlush(res);
-        });
+        return TestUpstream.http((ctx, req) -> ctx.writeAndFlush(jsonResponse(body)));
+    }
+
+    static FullHttpResponse jsonResponse(String body) {
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        HttpUtil.setContentLength(res, res.content().readableBytes());
+        return res;
     }
 
     static String config(TestUpstream legacy, TestUpstream candidate, String routeExtra) {
@@ -122,6 +126,31 @@ class ShadowIT {
             assertThat(result.outcome()).isEqualTo(ShadowOutcome.MATCHED);
             assertThat(result.reason()).isEqualTo("ignored");
             assertThat(result.comparison().orElseThrow().ruleHits()).containsKey("ignorePaths:$.at");
+        }
+    }
+
+    @Test
+    void shouldLearnFromASecondaryLegacyCallThatAFieldLegacyNeverRepeatsIsNoise() throws Exception {
+        AtomicInteger nonce = new AtomicInteger();
+        try (TestUpstream legacy = TestUpstream.http((ctx, req) -> ctx.writeAndFlush(jsonResponse(
+                     "{\"price\":10,\"nonce\":" + nonce.incrementAndGet() + "}")));
+             TestUpstream candidate = TestUpstream.http((ctx, req) -> ctx.writeAndFlush(jsonResponse(
+                     "{\"price\":11,\"nonce\":" + (1_000_000 + nonce.incrementAndGet()) + "}")));
+             ProxyUnderTest proxy = ProxyUnderTest.start(config(legacy, candidate,
+                     "    compare: { noise: { secondary: legacy } }\n"), results)) {
+
+            ShadowResult last = null;
+            for (int i = 0; i < 25; i++) {
+                proxy.get("/api/orders/" + i);
+                last = results.next();
+            }
+
+            assertThat(legacy.requests()).hasSize(50);
+            assertThat(legacy.requests()).filteredOn(r -> "true".equals(r.header("x-strangler-shadow"))).hasSize(25);
+            Comparison c = last.comparison().orElseThrow();
+            assertThat(c.differences()).extracting(d -> d.path()).contains("$.price").doesNotContain("$.nonce");
+            assertThat(c.ignored()).extracting(d -> d.path()).contains("$.nonce");
+            assertThat(c.ruleHits()).containsKey("noise:$.nonce");
         }
     }
 
