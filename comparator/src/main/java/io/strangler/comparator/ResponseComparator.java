@@ -5,10 +5,6 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -49,24 +46,13 @@ public final class ResponseComparator {
     /** JSON nested deeper than this is not parsed (no stack overflow on hostile input). */
     public static final int MAX_JSON_DEPTH = 500;
 
-    private final ObjectMapper json;
+    private final JsonFactory json;
     private final EndpointTemplates templates;
 
     public ResponseComparator(EndpointTemplates templates) {
         this.templates = requireNonNull(templates, "templates");
-        JsonFactory factory = JsonFactory.builder()
+        this.json = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_JSON_DEPTH).build())
-                .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_DOUBLE_PARSER)
-                .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_BIG_NUMBER_PARSER)
-                .build();
-        this.json = JsonMapper.builder(factory)
-                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                // Duplicate keys make a body invalid. Detected from the tree map's put result, which is free,
-                // rather than by the parser's per-object hash set, which cost a fifth of the comparison time.
-                .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
-                // Show numbers as they were sent (10.0, not 1E+1); equality uses compareTo, so 10 == 10.0.
-                .disable(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
                 .build();
     }
 
@@ -98,7 +84,8 @@ public final class ResponseComparator {
         final CompareRules rules;
         final List<Difference> differences = new ArrayList<>();
         final List<Difference> ignored = new ArrayList<>();
-        final Map<String, Integer> ruleHits = new TreeMap<>();
+        // Hash, not tree: the comparison copies it into an unordered immutable map anyway.
+        final Map<String, Integer> ruleHits = new HashMap<>(8);
         final List<String> notes = new ArrayList<>();
 
         Run(CompareRules rules) {
@@ -187,8 +174,8 @@ public final class ResponseComparator {
         String lt = legacy.mediaType();
         String ct = candidate.mediaType();
         if (isJson(lt) || isJson(ct)) {
-            Optional<JsonNode> lj = parse(run, l, "legacy");
-            Optional<JsonNode> cj = parse(run, c, "candidate");
+            Optional<JsonTree.Node> lj = parse(run, l, "legacy");
+            Optional<JsonTree.Node> cj = parse(run, c, "candidate");
             if (lj.isPresent() && cj.isPresent()) {
                 int before = run.differences.size() + run.ignored.size();
                 diff(run, new ArrayList<>(), lj.get(), cj.get());
@@ -238,14 +225,13 @@ public final class ResponseComparator {
         }
     }
 
-    private Optional<JsonNode> parse(Run run, byte[] bytes, String side) {
+    private Optional<JsonTree.Node> parse(Run run, byte[] bytes, String side) {
         if (bytes.length == 0) {
             run.notes.add(side + " body is empty");
             return Optional.empty();
         }
-        try (JsonParser p = json.getFactory().createParser(bytes)) {
-            JsonNode node = json.readTree(p);
-            return Optional.ofNullable(node);
+        try (JsonParser p = json.createParser(bytes)) {
+            return Optional.ofNullable(JsonTree.parse(p));
         } catch (IOException e) {
             String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             int nl = msg.indexOf('\n');
@@ -323,22 +309,23 @@ public final class ResponseComparator {
         }
     }
 
-    private void diff(Run run, List<Object> path, JsonNode l, JsonNode c) {
-        if (l.isValueNode() && l.equals(c)) {
-            // Same type and value: the common case, decided without building BigDecimals.
-            return;
-        }
-        if (l.isObject() && c.isObject()) {
-            diffObjects(run, path, l, c);
-        } else if (l.isArray() && c.isArray()) {
-            diffArrays(run, path, l, c);
-        } else if (l.isNumber() && c.isNumber()) {
-            if (!numbersEqual(run, l.decimalValue(), c.decimalValue())) {
-                run.report(DifferenceKind.VALUE, path, JsonPath.render(path), l.asText(), c.asText());
+    private void diff(Run run, List<Object> path, JsonTree.Node l, JsonTree.Node c) {
+        JsonTree.Kind lk = l.kind();
+        JsonTree.Kind ck = c.kind();
+        if (lk == JsonTree.Kind.OBJECT && ck == JsonTree.Kind.OBJECT) {
+            diffObjects(run, path, (JsonTree.Obj) l, (JsonTree.Obj) c);
+        } else if (lk == JsonTree.Kind.ARRAY && ck == JsonTree.Kind.ARRAY) {
+            diffArrays(run, path, (JsonTree.Arr) l, (JsonTree.Arr) c);
+        } else if (lk == JsonTree.Kind.NUMBER && ck == JsonTree.Kind.NUMBER) {
+            JsonTree.Num ln = (JsonTree.Num) l;
+            JsonTree.Num cn = (JsonTree.Num) c;
+            // Same text is the common case, decided without building BigDecimals.
+            if (!ln.text.equals(cn.text) && !numbersEqual(run, ln.decimal(), cn.decimal())) {
+                run.report(DifferenceKind.VALUE, path, JsonPath.render(path), ln.text, cn.text);
             }
-        } else if (l.isTextual() && c.isTextual()) {
-            String lt = l.textValue();
-            String ct = c.textValue();
+        } else if (lk == JsonTree.Kind.STRING && ck == JsonTree.Kind.STRING) {
+            String lt = ((JsonTree.Str) l).value;
+            String ct = ((JsonTree.Str) c).value;
             if (!lt.equals(ct)) {
                 if (normalize(run, lt).equals(normalize(run, ct))) {
                     run.ignored.add(new Difference(DifferenceKind.VALUE, JsonPath.render(path), lt, ct));
@@ -346,16 +333,15 @@ public final class ResponseComparator {
                     run.report(DifferenceKind.VALUE, path, JsonPath.render(path), lt, ct);
                 }
             }
-        } else if (l.getNodeType() != c.getNodeType()) {
+        } else if (lk != ck) {
             run.report(DifferenceKind.TYPE, path, JsonPath.render(path), typeAndValue(l), typeAndValue(c));
         } else if (!l.equals(c)) {
             run.report(DifferenceKind.VALUE, path, JsonPath.render(path), l.toString(), c.toString());
         }
     }
 
-    private static String typeAndValue(JsonNode n) {
-        String type = n.getNodeType().name().toLowerCase(Locale.ROOT);
-        return type + " " + n;
+    private static String typeAndValue(JsonTree.Node n) {
+        return n.kind().label() + " " + n;
     }
 
     private static boolean numbersEqual(Run run, BigDecimal a, BigDecimal b) {
@@ -374,32 +360,34 @@ public final class ResponseComparator {
         return false;
     }
 
-    private void diffObjects(Run run, List<Object> path, JsonNode l, JsonNode c) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = l.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
-            String name = field.getKey();
-            JsonNode cv = c.get(name);
+    private void diffObjects(Run run, List<Object> path, JsonTree.Obj l, JsonTree.Obj c) {
+        int matched = 0;
+        for (int i = 0; i < l.size(); i++) {
+            String name = l.name(i);
+            // Objects usually list their fields in the same order: try the same position before searching.
+            JsonTree.Node cv = i < c.size() && c.name(i).equals(name) ? c.value(i) : c.get(name);
             path.add(name);
             if (cv == null) {
-                run.report(DifferenceKind.MISSING_FIELD, path, JsonPath.render(path), field.getValue().toString(),
-                        null);
+                run.report(DifferenceKind.MISSING_FIELD, path, JsonPath.render(path), l.value(i).toString(), null);
             } else {
-                diff(run, path, field.getValue(), cv);
+                matched++;
+                diff(run, path, l.value(i), cv);
             }
             path.remove(path.size() - 1);
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = c.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
-            if (l.get(field.getKey()) == null) {
-                path.add(field.getKey());
-                run.report(DifferenceKind.EXTRA_FIELD, path, JsonPath.render(path), null,
-                        field.getValue().toString());
+        if (matched == c.size()) {
+            return;
+        }
+        for (int i = 0; i < c.size(); i++) {
+            if (l.get(c.name(i)) == null) {
+                path.add(c.name(i));
+                run.report(DifferenceKind.EXTRA_FIELD, path, JsonPath.render(path), null, c.value(i).toString());
                 path.remove(path.size() - 1);
             }
         }
     }
 
-    private void diffArrays(Run run, List<Object> path, JsonNode l, JsonNode c) {
+    private void diffArrays(Run run, List<Object> path, JsonTree.Arr l, JsonTree.Arr c) {
         for (CompareRules.UnorderedArray u : run.rules.unorderedArrays()) {
             if (u.path().matches(path)) {
                 run.hit("unorderedArrays:" + u);
@@ -441,8 +429,8 @@ public final class ResponseComparator {
      * True if the arrays hold the same elements in another order. Cheap test first: the first differing legacy
      * element must occur elsewhere in the candidate array, or it cannot be a reordering.
      */
-    private static boolean isReordering(JsonNode l, JsonNode c, int firstDiffering) {
-        JsonNode probe = l.get(firstDiffering);
+    private static boolean isReordering(JsonTree.Arr l, JsonTree.Arr c, int firstDiffering) {
+        JsonTree.Node probe = l.get(firstDiffering);
         boolean elsewhere = false;
         for (int j = 0; j < c.size() && !elsewhere; j++) {
             elsewhere = j != firstDiffering && probe.equals(c.get(j));
@@ -450,15 +438,15 @@ public final class ResponseComparator {
         return elsewhere && canonicalCounts(l).equals(canonicalCounts(c));
     }
 
-    private static Map<String, Integer> canonicalCounts(JsonNode array) {
+    private static Map<String, Integer> canonicalCounts(JsonTree.Arr array) {
         Map<String, Integer> counts = new TreeMap<>();
-        for (JsonNode e : array) {
-            counts.merge(e.toString(), 1, Integer::sum);
+        for (int i = 0; i < array.size(); i++) {
+            counts.merge(array.get(i).toString(), 1, Integer::sum);
         }
         return counts;
     }
 
-    private void diffMultiset(Run run, List<Object> path, JsonNode l, JsonNode c) {
+    private void diffMultiset(Run run, List<Object> path, JsonTree.Arr l, JsonTree.Arr c) {
         Map<String, Integer> lc = canonicalCounts(l);
         Map<String, Integer> cc = canonicalCounts(c);
         if (lc.equals(cc)) {
@@ -480,15 +468,15 @@ public final class ResponseComparator {
         path.remove(path.size() - 1);
     }
 
-    private void diffKeyed(Run run, List<Object> path, JsonNode l, JsonNode c, String key) {
-        Map<String, JsonNode> lm = byKey(l, key);
-        Map<String, JsonNode> cm = byKey(c, key);
+    private void diffKeyed(Run run, List<Object> path, JsonTree.Arr l, JsonTree.Arr c, String key) {
+        Map<String, JsonTree.Node> lm = byKey(l, key);
+        Map<String, JsonTree.Node> cm = byKey(c, key);
         Set<String> keys = new LinkedHashSet<>(lm.keySet());
         keys.addAll(cm.keySet());
         for (String k : keys) {
             path.add(new KeySegment(key, k));
-            JsonNode lv = lm.get(k);
-            JsonNode cv = cm.get(k);
+            JsonTree.Node lv = lm.get(k);
+            JsonTree.Node cv = cm.get(k);
             if (cv == null) {
                 run.report(DifferenceKind.MISSING_FIELD, path, JsonPath.render(path), lv.toString(), null);
             } else if (lv == null) {
@@ -500,15 +488,22 @@ public final class ResponseComparator {
         }
     }
 
-    private static Map<String, JsonNode> byKey(JsonNode array, String key) {
-        Map<String, JsonNode> out = new LinkedHashMap<>();
-        int i = 0;
-        for (Iterator<JsonNode> it = array.elements(); it.hasNext(); i++) {
-            JsonNode e = it.next();
-            JsonNode k = e.get(key);
-            out.putIfAbsent(k == null ? "#" + i : k.asText(), e);
+    /** Elements by the text of their key field; an element without one is keyed by its position ({@code #3}). */
+    private static Map<String, JsonTree.Node> byKey(JsonTree.Arr array, String key) {
+        Map<String, JsonTree.Node> out = new LinkedHashMap<>();
+        for (int i = 0; i < array.size(); i++) {
+            JsonTree.Node e = array.get(i);
+            JsonTree.Node k = e instanceof JsonTree.Obj o ? o.get(key) : null;
+            out.putIfAbsent(k == null ? "#" + i : keyText(k), e);
         }
         return out;
+    }
+
+    private static String keyText(JsonTree.Node k) {
+        if (k instanceof JsonTree.Str s) {
+            return s.value;
+        }
+        return k.isValue() ? k.toString() : "";
     }
 
     /**
