@@ -11,8 +11,10 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.strangler.comparator.EndpointTemplates;
 import io.strangler.comparator.NoiseDetector;
 import io.strangler.comparator.ResponseComparator;
+import io.strangler.proxy.config.ComparisonConfig;
 import io.strangler.proxy.config.ProxyConfig;
 import io.strangler.proxy.config.RouteConfig;
 import io.strangler.proxy.config.UpstreamConfig;
@@ -89,8 +91,11 @@ public final class StranglerProxy implements AutoCloseable {
                 : Runtime.getRuntime().availableProcessors();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         EventLoopGroup group = transport.newGroup(threads, "strangler-io");
+        ComparisonConfig comparison = config.comparison();
         ShadowDispatcher shadows = new ShadowDispatcher(config.shadowing(), transport, registry,
-                new ResponseComparator(), NoiseDetector.withDefaults(), listener, Clock.systemUTC());
+                new ResponseComparator(EndpointTemplates.withExtraIdPatterns(comparison.endpointIdPatterns())),
+                new NoiseDetector(comparison.noiseRatio(), comparison.noiseMinSamples(), comparison.noiseMaxPaths()),
+                listener, Clock.systemUTC());
         try {
             Map<String, Upstream> upstreams = new LinkedHashMap<>();
             for (UpstreamConfig u : config.upstreams().values()) {

@@ -3,6 +3,7 @@ package io.strangler.proxy.cli;
 import io.strangler.comparator.CompareRules;
 import io.strangler.proxy.StranglerProxy;
 import io.strangler.proxy.config.CircuitBreakerPolicy;
+import io.strangler.proxy.config.ComparisonConfig;
 import io.strangler.proxy.config.ListenConfig;
 import io.strangler.proxy.config.ProxyConfig;
 import io.strangler.proxy.config.RouteConfig;
@@ -82,7 +83,7 @@ public final class DemoCommand implements Callable<Integer> {
                 route("orders", "/api/orders", Set.of("GET", "HEAD", "POST")),
                 route("time", "/api/time", Set.of()));
         return new ProxyConfig(ListenConfig.defaults().withHost(host).withPort(proxyPort), upstreams, routes,
-                ShadowingConfig.defaults());
+                ShadowingConfig.defaults(), ComparisonConfig.defaults());
     }
 
     private static RouteConfig route(String id, String prefix, Set<String> methods) {

@@ -35,7 +35,9 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader {
 
-    private static final Set<String> TOP_KEYS = Set.of("listen", "upstreams", "routes", "shadowing");
+    private static final Set<String> TOP_KEYS = Set.of("listen", "upstreams", "routes", "shadowing", "comparison");
+    private static final Set<String> COMPARISON_KEYS = Set.of("endpointIdPatterns", "noiseRatio", "noiseMinSamples",
+            "noiseMaxPaths");
     private static final Set<String> LISTEN_KEYS = Set.of("host", "port", "transport", "ioThreads",
             "maxInitialLineBytes", "maxHeaderBytes", "maxRequestBodyBytes", "requestHeaderTimeout", "idleTimeout",
             "drainTimeout");
@@ -118,10 +120,37 @@ public final class ConfigLoader {
             root.path("upstreams").fieldNames().forEachRemaining(declared::add);
             List<RouteConfig> routes = routes(root.path("routes"), declared);
             ShadowingConfig shadowing = shadowing(root.path("shadowing"));
+            ComparisonConfig comparison = comparison(root.path("comparison"));
             if (!errors.isEmpty()) {
                 return null;
             }
-            return new ProxyConfig(listen, upstreams, routes, shadowing);
+            return new ProxyConfig(listen, upstreams, routes, shadowing, comparison);
+        }
+
+        ComparisonConfig comparison(JsonNode n) {
+            ComparisonConfig d = ComparisonConfig.defaults();
+            if (n.isMissingNode() || !object("comparison", n, COMPARISON_KEYS)) {
+                return d;
+            }
+            List<String> patterns = strings("comparison.endpointIdPatterns", n.path("endpointIdPatterns"));
+            for (int i = 0; i < patterns.size(); i++) {
+                try {
+                    Pattern.compile(patterns.get(i));
+                } catch (IllegalArgumentException e) {
+                    errors.add("comparison.endpointIdPatterns[" + i + "]: '" + patterns.get(i)
+                            + "' is not a valid regular expression ("
+                            + e.getMessage().lines().findFirst().orElse("") + ")");
+                }
+            }
+            double ratio = decimal("comparison.noiseRatio", n.path("noiseRatio"), d.noiseRatio(), 0, 1);
+            if (ratio == 0) {
+                errors.add("comparison.noiseRatio: 0 (expected: > 0 and <= 1)");
+                ratio = d.noiseRatio();
+            }
+            return new ComparisonConfig(patterns, ratio,
+                    integer("comparison.noiseMinSamples", n.path("noiseMinSamples"), d.noiseMinSamples(), 1,
+                            1_000_000),
+                    integer("comparison.noiseMaxPaths", n.path("noiseMaxPaths"), d.noiseMaxPaths(), 1, 10_000_000));
         }
 
         ShadowingConfig shadowing(JsonNode n) {

@@ -12,9 +12,10 @@ import java.util.Map;
  * @param upstreams upstreams by id, in file order
  * @param routes routes in file order
  * @param shadowing threads and queues shared by all shadow work
+ * @param comparison endpoint grouping and noise detection, shared by all routes
  */
 public record ProxyConfig(ListenConfig listen, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes,
-        ShadowingConfig shadowing) {
+        ShadowingConfig shadowing, ComparisonConfig comparison) {
 
     public ProxyConfig {
         requireNonNull(listen, "listen");
@@ -22,9 +23,10 @@ public record ProxyConfig(ListenConfig listen, Map<String, UpstreamConfig> upstr
                 requireNonNull(upstreams, "upstreams")));
         routes = List.copyOf(requireNonNull(routes, "routes"));
         requireNonNull(shadowing, "shadowing");
+        requireNonNull(comparison, "comparison");
     }
 
     public ProxyConfig withListen(ListenConfig newListen) {
-        return new ProxyConfig(newListen, upstreams, routes, shadowing);
+        return new ProxyConfig(newListen, upstreams, routes, shadowing, comparison);
     }
 }

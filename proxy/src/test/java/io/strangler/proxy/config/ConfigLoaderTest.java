@@ -104,6 +104,7 @@ class ConfigLoaderTest {
                   legacy: { url: http://127.0.0.1:9001 }
                   candidate: { url: http://127.0.0.1:9002, responseTimeout: 3s }
                 shadowing: { ioThreads: 2, compareThreads: 3, compareQueue: 100, comparePendingBytes: 8MiB }
+                comparison: { endpointIdPatterns: ["SKU-[0-9]+"], noiseRatio: 0.8, noiseMinSamples: 50, noiseMaxPaths: 500 }
                 routes:
                   - id: orders
                     match: { pathPrefix: /api/orders }
@@ -136,6 +137,7 @@ class ConfigLoaderTest {
         assertThat(orders.compare().normalize()).singleElement().satisfies(n -> assertThat(n.name()).isEqualTo("uuid"));
         assertThat(orders.compare().maxBodyBytes()).isEqualTo(64 * 1024);
         assertThat(c.shadowing()).isEqualTo(new ShadowingConfig(2, 3, 100, 8L << 20));
+        assertThat(c.comparison()).isEqualTo(new ComparisonConfig(List.of("SKU-[0-9]+"), 0.8, 50, 500));
         RouteConfig rest = c.routes().get(1);
         assertThat(rest.shadow()).isEqualTo(ShadowPolicy.defaults());
         assertThat(rest.shadow().methods()).containsExactlyInAnyOrder("GET", "HEAD", "OPTIONS");
@@ -148,6 +150,7 @@ class ConfigLoaderTest {
                 upstreams:
                   legacy: { url: http://127.0.0.1:9001 }
                 shadowing: { ioThreads: 0, extra: 1 }
+                comparison: { endpointIdPatterns: ["SKU-(["], noiseRatio: 0, noiseMinSamples: 0 }
                 routes:
                   - id: a
                     match: { pathPrefix: /a }
@@ -184,7 +187,10 @@ class ConfigLoaderTest {
                         .anyMatch(s -> s.startsWith("routes[1].compare.normalize[0].pattern: '([a-z' is not a valid"))
                         .anyMatch(s -> s.startsWith("routes[1].compare.normalize[1]: needs name and pattern"))
                         .anyMatch(s -> s.startsWith("routes[1].compare.noise.secondary: 'candidate' (expected: legacy"))
-                        .hasSize(16));
+                        .anyMatch(s -> s.startsWith("comparison.endpointIdPatterns[0]: 'SKU-([' is not a valid"))
+                        .anyMatch(s -> s.startsWith("comparison.noiseRatio: 0 (expected: > 0 and <= 1)"))
+                        .anyMatch(s -> s.startsWith("comparison.noiseMinSamples: 0 (expected: >= 1"))
+                        .hasSize(19));
     }
 
     @Test

@@ -114,6 +114,19 @@ class ShadowIT {
     }
 
     @Test
+    void shouldGroupPathsIntoEndpointsWithTheConfiguredIdPatterns() throws Exception {
+        try (TestUpstream legacy = json("{}");
+             TestUpstream candidate = json("{}");
+             ProxyUnderTest proxy = ProxyUnderTest.start("comparison: { endpointIdPatterns: [\"SKU-[0-9]+\"] }\n"
+                     + config(legacy, candidate, ""), results)) {
+
+            proxy.get("/api/orders/SKU-42/lines/7");
+
+            assertThat(results.next().comparison().orElseThrow().endpoint()).isEqualTo("/api/orders/{id}/lines/{id}");
+        }
+    }
+
+    @Test
     void shouldApplyTheRoutesCompareRules() throws Exception {
         try (TestUpstream legacy = json("{\"id\":3,\"at\":\"2026-01-01T00:00:00Z\",\"tags\":[\"a\",\"b\"]}");
              TestUpstream candidate = json("{\"id\":3,\"at\":\"2026-11-11T11:11:11Z\",\"tags\":[\"b\",\"a\"]}");
