@@ -102,6 +102,92 @@ public final class JsonPath {
         return false;
     }
 
+    /**
+     * True if a value at {@code path} could hold a match below it: {@code $.user.password} may match inside the
+     * value at {@code $.user}. Used to redact whole values that contain a secret.
+     */
+    public boolean mayMatchBelow(List<Object> path) {
+        return matchPrefix(0, path, 0);
+    }
+
+    private boolean matchPrefix(int ti, List<Object> path, int si) {
+        if (si == path.size()) {
+            return true;
+        }
+        if (ti == tokens.size()) {
+            return false;
+        }
+        Token t = tokens.get(ti);
+        if (t.type() == Type.DEEP) {
+            for (int k = si; k <= path.size(); k++) {
+                if (matchPrefix(ti + 1, path, k)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        boolean ok = segmentMatches(t, path.get(si));
+        return ok && matchPrefix(ti + 1, path, si + 1);
+    }
+
+    /**
+     * The segments of a path as {@link #render} writes it ({@code $.a['b.c'][3][*][id=7]}): field names as String,
+     * positions as Integer, and {@code [*]} and {@code [key=value]} as array positions that match {@code [*]}.
+     *
+     * @throws IllegalArgumentException if it is not such a path
+     */
+    public static List<Object> parseRendered(String rendered) {
+        if (!rendered.startsWith("$")) {
+            throw new IllegalArgumentException("not a JSON path: '" + rendered + "'");
+        }
+        List<Object> out = new ArrayList<>();
+        int i = 1;
+        while (i < rendered.length()) {
+            char c = rendered.charAt(i);
+            if (c == '.') {
+                int end = i + 1;
+                while (end < rendered.length() && rendered.charAt(end) != '.' && rendered.charAt(end) != '[') {
+                    end++;
+                }
+                out.add(rendered.substring(i + 1, end));
+                i = end;
+            } else if (c == '[' && rendered.startsWith("['", i)) {
+                StringBuilder name = new StringBuilder();
+                int j = i + 2;
+                while (j < rendered.length() && !(rendered.charAt(j) == '\'' && rendered.startsWith("']", j))) {
+                    if (rendered.charAt(j) == '\\' && j + 1 < rendered.length()) {
+                        j++;
+                    }
+                    name.append(rendered.charAt(j++));
+                }
+                out.add(name.toString());
+                i = j + 2;
+            } else if (c == '[') {
+                int end = rendered.indexOf(']', i);
+                if (end < 0) {
+                    throw new IllegalArgumentException("not a JSON path: '" + rendered + "'");
+                }
+                String inner = rendered.substring(i + 1, end);
+                int eq = inner.indexOf('=');
+                if (inner.equals("*")) {
+                    out.add(ResponseComparator.AnyElement.INSTANCE);
+                } else if (eq > 0) {
+                    out.add(new ResponseComparator.KeySegment(inner.substring(0, eq), inner.substring(eq + 1)));
+                } else {
+                    try {
+                        out.add(Integer.parseInt(inner));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("not a JSON path: '" + rendered + "'", e);
+                    }
+                }
+                i = end + 1;
+            } else {
+                throw new IllegalArgumentException("not a JSON path: '" + rendered + "'");
+            }
+        }
+        return out;
+    }
+
     private boolean match(int ti, List<Object> path, int si, int end) {
         if (ti == tokens.size()) {
             return si == end;
@@ -118,15 +204,18 @@ public final class JsonPath {
         if (si >= end) {
             return false;
         }
-        Object seg = path.get(si);
-        boolean ok = switch (t.type()) {
+        boolean ok = segmentMatches(t, path.get(si));
+        return ok && match(ti + 1, path, si + 1, end);
+    }
+
+    private static boolean segmentMatches(Token t, Object seg) {
+        return switch (t.type()) {
             case FIELD -> seg instanceof String s && s.equals(t.field());
             case INDEX -> seg instanceof Integer n && n == t.index();
             case ANY_INDEX -> !(seg instanceof String);
             case ANY_FIELD -> seg instanceof String;
             default -> false;
         };
-        return ok && match(ti + 1, path, si + 1, end);
     }
 
     /** Renders concrete segments as a path string: {@code $.items[2].price}, {@code $['a.b']}. */

@@ -28,6 +28,9 @@ import io.strangler.proxy.routing.RoutingTable;
 import io.strangler.proxy.shadow.ShadowDispatcher;
 import io.strangler.proxy.shadow.ShadowResultListener;
 import io.strangler.proxy.shadow.ShadowRoute;
+import io.strangler.proxy.store.DivergenceStore;
+import io.strangler.proxy.store.StoreDatabase;
+import io.strangler.proxy.store.StoreException;
 import io.strangler.proxy.upstream.Upstream;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -56,16 +59,19 @@ public final class StranglerProxy implements AutoCloseable {
     private final Map<String, Upstream> upstreams;
     private final ProxyRuntime runtime;
     private final ShadowDispatcher shadows;
+    private final Optional<DivergenceStore> store;
     private final PrometheusMeterRegistry registry;
     private final Channel serverChannel;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
     private StranglerProxy(EventLoopGroup group, Map<String, Upstream> upstreams, ProxyRuntime runtime,
-            ShadowDispatcher shadows, PrometheusMeterRegistry registry, Channel serverChannel) {
+            ShadowDispatcher shadows, Optional<DivergenceStore> store, PrometheusMeterRegistry registry,
+            Channel serverChannel) {
         this.group = group;
         this.upstreams = upstreams;
         this.runtime = runtime;
         this.shadows = shadows;
+        this.store = store;
         this.registry = registry;
         this.serverChannel = serverChannel;
     }
@@ -90,6 +96,16 @@ public final class StranglerProxy implements AutoCloseable {
         int threads = config.listen().ioThreads() > 0 ? config.listen().ioThreads()
                 : Runtime.getRuntime().availableProcessors();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Optional<DivergenceStore> store = Optional.empty();
+        if (config.store().isPresent()) {
+            try {
+                store = Optional.of(DivergenceStore.open(new StoreDatabase(config.store().get()), registry,
+                        Clock.systemUTC()));
+            } catch (StoreException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+            listener = ShadowResultListener.both(listener, store.get());
+        }
         EventLoopGroup group = transport.newGroup(threads, "strangler-io");
         ComparisonConfig comparison = config.comparison();
         ShadowDispatcher shadows = new ShadowDispatcher(config.shadowing(), transport, registry,
@@ -129,13 +145,14 @@ public final class StranglerProxy implements AutoCloseable {
                 throw new IllegalStateException("cannot listen on " + config.listen().host() + ":"
                         + config.listen().port() + ": " + e.getMessage(), e);
             }
-            StranglerProxy proxy = new StranglerProxy(group, upstreams, runtime, shadows, registry, server);
+            StranglerProxy proxy = new StranglerProxy(group, upstreams, runtime, shadows, store, registry, server);
             log.info("strangler listening on {} ({} transport, {} I/O threads, {} routes)", proxy.address(),
                     transport.name(), threads, routes.size());
             return proxy;
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             shadows.close();
+            store.ifPresent(DivergenceStore::close);
             throw e;
         }
     }
@@ -151,6 +168,11 @@ public final class StranglerProxy implements AutoCloseable {
     /** Every meter of this proxy; {@code scrape()} gives the Prometheus text format. */
     public PrometheusMeterRegistry meterRegistry() {
         return registry;
+    }
+
+    /** The divergence store, unless the config has none. */
+    public Optional<DivergenceStore> store() {
+        return store;
     }
 
     /** Requests received and not yet answered. */
@@ -190,6 +212,7 @@ public final class StranglerProxy implements AutoCloseable {
         upstreams.values().forEach(Upstream::close);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         shadows.close();
+        store.ifPresent(DivergenceStore::close);
         registry.close();
         log.info("strangler stopped");
     }

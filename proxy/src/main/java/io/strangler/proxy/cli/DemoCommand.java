@@ -10,6 +10,7 @@ import io.strangler.proxy.config.RouteConfig;
 import io.strangler.proxy.config.RouteMode;
 import io.strangler.proxy.config.ShadowPolicy;
 import io.strangler.proxy.config.ShadowingConfig;
+import io.strangler.proxy.config.StoreConfig;
 import io.strangler.proxy.config.UpstreamConfig;
 import io.strangler.proxy.demo.DemoBackend;
 import io.strangler.proxy.shadow.DivergenceLog;
@@ -49,6 +50,9 @@ public final class DemoCommand implements Callable<Integer> {
     /** The demo logs a divergence per endpoint at most this often, so each one shows up soon after a request. */
     private static final long DIVERGENCE_LOG_INTERVAL_MILLIS = 2_000;
 
+    /** The demo's own embedded store, apart from a real config's default one. */
+    static final String DEMO_STORE_URL = "jdbc:h2:file:./strangler-data/demo";
+
     /** The running demo; close it to stop everything. */
     public record Demo(StranglerProxy proxy, DemoBackend legacy, DemoBackend candidate) implements AutoCloseable {
         @Override
@@ -83,7 +87,8 @@ public final class DemoCommand implements Callable<Integer> {
                 route("orders", "/api/orders", Set.of("GET", "HEAD", "POST")),
                 route("time", "/api/time", Set.of()));
         return new ProxyConfig(ListenConfig.defaults().withHost(host).withPort(proxyPort), upstreams, routes,
-                ShadowingConfig.defaults(), ComparisonConfig.defaults());
+                ShadowingConfig.defaults(), ComparisonConfig.defaults(),
+                Optional.of(StoreConfig.defaults().withUrl(DEMO_STORE_URL)));
     }
 
     private static RouteConfig route(String id, String prefix, Set<String> methods) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.strangler.comparator.CompareRules;
+import io.strangler.comparator.JsonPath;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -35,7 +36,11 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader {
 
-    private static final Set<String> TOP_KEYS = Set.of("listen", "upstreams", "routes", "shadowing", "comparison");
+    private static final Set<String> TOP_KEYS = Set.of("listen", "upstreams", "routes", "shadowing", "comparison",
+            "store");
+    private static final Set<String> STORE_KEYS = Set.of("url", "user", "password", "instance",
+            "samplesPerDifference", "maxBodyBytes", "retention", "maxSamples", "queueSize", "flushInterval", "redact");
+    private static final Set<String> REDACT_KEYS = Set.of("headers", "jsonPaths", "queryParams");
     private static final Set<String> COMPARISON_KEYS = Set.of("endpointIdPatterns", "noiseRatio", "noiseMinSamples",
             "noiseMaxPaths");
     private static final Set<String> LISTEN_KEYS = Set.of("host", "port", "transport", "ioThreads",
@@ -121,10 +126,54 @@ public final class ConfigLoader {
             List<RouteConfig> routes = routes(root.path("routes"), declared);
             ShadowingConfig shadowing = shadowing(root.path("shadowing"));
             ComparisonConfig comparison = comparison(root.path("comparison"));
+            StoreConfig store = store(root.path("store"));
             if (!errors.isEmpty()) {
                 return null;
             }
-            return new ProxyConfig(listen, upstreams, routes, shadowing, comparison);
+            return new ProxyConfig(listen, upstreams, routes, shadowing, comparison, Optional.of(store));
+        }
+
+        StoreConfig store(JsonNode n) {
+            StoreConfig d = StoreConfig.defaults();
+            if (n.isMissingNode() || !object("store", n, STORE_KEYS)) {
+                return d;
+            }
+            String url = string("store.url", n.path("url"), d.url());
+            if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
+                errors.add("store.url: '" + url + "' (expected: jdbc:h2:file:<path> or jdbc:postgresql://host/db)");
+            }
+            String instance = string("store.instance", n.path("instance"), d.instance());
+            if (instance.isBlank() || instance.length() > 200) {
+                errors.add("store.instance: '" + instance + "' (expected: 1 to 200 characters)");
+            }
+            return new StoreConfig(url,
+                    Optional.ofNullable(string("store.user", n.path("user"), null)),
+                    Optional.ofNullable(string("store.password", n.path("password"), null)),
+                    instance,
+                    integer("store.samplesPerDifference", n.path("samplesPerDifference"), d.samplesPerDifference(),
+                            0, 1000),
+                    (int) size("store.maxBodyBytes", n.path("maxBodyBytes"), d.maxBodyBytes(), 0, 16 << 20),
+                    duration("store.retention", n.path("retention"), d.retention()),
+                    integer("store.maxSamples", n.path("maxSamples"), d.maxSamples(), 1, 100_000_000),
+                    integer("store.queueSize", n.path("queueSize"), d.queueSize(), 1, 10_000_000),
+                    duration("store.flushInterval", n.path("flushInterval"), d.flushInterval()),
+                    redaction(n.path("redact")));
+        }
+
+        StoreConfig.Redaction redaction(JsonNode n) {
+            if (n.isMissingNode() || !object("store.redact", n, REDACT_KEYS)) {
+                return StoreConfig.Redaction.none();
+            }
+            List<String> jsonPaths = strings("store.redact.jsonPaths", n.path("jsonPaths"));
+            for (int i = 0; i < jsonPaths.size(); i++) {
+                try {
+                    JsonPath.parse(jsonPaths.get(i));
+                } catch (IllegalArgumentException e) {
+                    errors.add("store.redact.jsonPaths[" + i + "]: " + e.getMessage());
+                }
+            }
+            return new StoreConfig.Redaction(strings("store.redact.headers", n.path("headers")), jsonPaths,
+                    strings("store.redact.queryParams", n.path("queryParams")));
         }
 
         ComparisonConfig comparison(JsonNode n) {

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The whole validated configuration. Immutable: a running proxy holds one snapshot and replaces it whole.
@@ -13,9 +14,10 @@ import java.util.Map;
  * @param routes routes in file order
  * @param shadowing threads and queues shared by all shadow work
  * @param comparison endpoint grouping and noise detection, shared by all routes
+ * @param store where divergences are kept; empty means in memory only (tests, embedding)
  */
 public record ProxyConfig(ListenConfig listen, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes,
-        ShadowingConfig shadowing, ComparisonConfig comparison) {
+        ShadowingConfig shadowing, ComparisonConfig comparison, Optional<StoreConfig> store) {
 
     public ProxyConfig {
         requireNonNull(listen, "listen");
@@ -24,9 +26,14 @@ public record ProxyConfig(ListenConfig listen, Map<String, UpstreamConfig> upstr
         routes = List.copyOf(requireNonNull(routes, "routes"));
         requireNonNull(shadowing, "shadowing");
         requireNonNull(comparison, "comparison");
+        requireNonNull(store, "store");
     }
 
     public ProxyConfig withListen(ListenConfig newListen) {
-        return new ProxyConfig(newListen, upstreams, routes, shadowing, comparison);
+        return new ProxyConfig(newListen, upstreams, routes, shadowing, comparison, store);
+    }
+
+    public ProxyConfig withStore(Optional<StoreConfig> newStore) {
+        return new ProxyConfig(listen, upstreams, routes, shadowing, comparison, newStore);
     }
 }

@@ -27,7 +27,13 @@ public enum ProxyMeters {
     /** Shadow calls in flight. */
     SHADOW_IN_FLIGHT("strangler.shadow.inflight", Meter.Type.GAUGE, "route"),
     /** Requests received and not yet answered. */
-    IN_FLIGHT("strangler.requests.inflight", Meter.Type.GAUGE);
+    IN_FLIGHT("strangler.requests.inflight", Meter.Type.GAUGE),
+    /** Divergence samples dropped because the store's queue was full (counts are never dropped). */
+    STORE_SAMPLES_DROPPED("strangler.store.samples.dropped", Meter.Type.COUNTER),
+    /** Divergence samples waiting for the store's writer. */
+    STORE_QUEUE("strangler.store.queue", Meter.Type.GAUGE),
+    /** 1 while the divergence store is reachable, 0 while counts are only kept in memory. */
+    STORE_REACHABLE("strangler.store.reachable", Meter.Type.GAUGE);
 
     private final String meterName;
     private final Meter.Type type;

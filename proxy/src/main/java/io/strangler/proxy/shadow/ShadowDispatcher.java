@@ -12,6 +12,7 @@ import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -64,6 +65,7 @@ public final class ShadowDispatcher implements AutoCloseable {
 
     public static final AsciiString SHADOW_HEADER = AsciiString.cached("x-strangler-shadow");
     private static final AsciiString TRUE = AsciiString.cached("true");
+    private static final byte[] NO_BYTES = new byte[0];
     private static final java.util.Set<String> SAFE_METHODS = java.util.Set.of("GET", "HEAD", "OPTIONS");
     private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
@@ -151,36 +153,37 @@ public final class ShadowDispatcher implements AutoCloseable {
     /** See {@link ShadowRoute#dispatch}. Runs on the client's event loop. */
     ShadowExchange dispatch(ShadowRoute route, FullHttpRequest request, String target, HttpHeaders headers,
             String requestId, boolean preserveHost) {
-        RouteMeters meters = route.meters();
         if (!route.policy().methods().contains(request.method().name())) {
-            meters.outcome(ShadowOutcome.SKIPPED.tag(), SkipReason.METHOD_NOT_SHADOWED.tag());
+            skipped(route, SkipReason.METHOD_NOT_SHADOWED);
             return null;
         }
         double rate = route.policy().sampleRate();
         if (rate < 1.0 && ThreadLocalRandom.current().nextDouble() >= rate) {
-            meters.outcome(ShadowOutcome.SKIPPED.tag(), SkipReason.NOT_SAMPLED.tag());
+            skipped(route, SkipReason.NOT_SAMPLED);
             return null;
         }
         if (request.content().readableBytes() > route.policy().maxBodyBytes()) {
-            meters.outcome(ShadowOutcome.SKIPPED.tag(), SkipReason.BODY_TOO_LARGE.tag());
+            skipped(route, SkipReason.BODY_TOO_LARGE);
             return null;
         }
         if (closed) {
-            meters.outcome(ShadowOutcome.SKIPPED.tag(), SkipReason.SHUTTING_DOWN.tag());
+            skipped(route, SkipReason.SHUTTING_DOWN);
             return null;
         }
         SkipReason refused = route.guards().tryAcquire();
         if (refused != null) {
-            meters.outcome(ShadowOutcome.SKIPPED.tag(), refused.tag());
+            skipped(route, refused);
             return null;
         }
         // The secondary call measures legacy's own noise; it only ever repeats safe methods, since legacy is the
         // production system, and it needs a bulkhead permit of its own.
         boolean secondary = route.secondary() != null && SAFE_METHODS.contains(request.method().name())
                 && route.guards().tryAcquireSecondary();
+        int bodyBytes = request.content().readableBytes();
+        byte[] body = bodyBytes == 0 ? NO_BYTES : ByteBufUtil.getBytes(request.content());
         ShadowExchange exchange = new ShadowExchange(this, route,
-                new ComparedRequest(route.routeId(), request.method().name(), pathOf(target)), requestId,
-                clock.instant(), secondary);
+                new ComparedRequest(route.routeId(), request.method().name(), pathOf(target)), target, headers, body,
+                requestId, clock.instant(), secondary);
         EventLoop loop = group.next();
         send(new ShadowCall(exchange, route, false, loop, copyOf(request, target, headers, preserveHost,
                 route.upstream())), loop);
@@ -212,6 +215,15 @@ public final class ShadowDispatcher implements AutoCloseable {
         }
     }
 
+    private void skipped(ShadowRoute route, SkipReason reason) {
+        route.meters().outcome(ShadowOutcome.SKIPPED.tag(), reason.tag());
+        try {
+            listener.onSkipped(route.routeId(), reason);
+        } catch (RuntimeException e) {
+            log.warn("a shadow result listener failed on route {}", route.routeId(), e);
+        }
+    }
+
     private static String pathOf(String target) {
         int q = target.indexOf('?');
         return q < 0 ? target : target.substring(0, q);
@@ -219,19 +231,18 @@ public final class ShadowDispatcher implements AutoCloseable {
 
     /** Both sides reported: count skips at once, queue the rest for comparison. Runs on either side's thread. */
     void complete(ShadowExchange exchange) {
-        RouteMeters meters = exchange.route().meters();
         ShadowExchange.Side served = exchange.served();
         ShadowExchange.Side shadow = exchange.shadow();
         SkipReason skipped = served.skipped() != null ? served.skipped() : shadow.skipped();
         if (skipped != null) {
-            meters.outcome(ShadowOutcome.SKIPPED.tag(), skipped.tag());
+            skipped(exchange.route(), skipped);
             return;
         }
         ShadowExchange.Side secondary = exchange.secondary();
         long bytes = (long) served.bytes() + shadow.bytes() + (secondary == null ? 0 : secondary.bytes());
         if (pendingBytes.addAndGet(bytes) > config.comparePendingBytes()) {
             pendingBytes.addAndGet(-bytes);
-            meters.outcome(ShadowOutcome.SKIPPED.tag(), SkipReason.COMPARE_QUEUE_FULL.tag());
+            skipped(exchange.route(), SkipReason.COMPARE_QUEUE_FULL);
             return;
         }
         try {
@@ -244,8 +255,7 @@ public final class ShadowDispatcher implements AutoCloseable {
             });
         } catch (RejectedExecutionException e) {
             pendingBytes.addAndGet(-bytes);
-            meters.outcome(ShadowOutcome.SKIPPED.tag(), closed ? SkipReason.SHUTTING_DOWN.tag()
-                    : SkipReason.COMPARE_QUEUE_FULL.tag());
+            skipped(exchange.route(), closed ? SkipReason.SHUTTING_DOWN : SkipReason.COMPARE_QUEUE_FULL);
         }
     }
 
@@ -290,8 +300,9 @@ public final class ShadowDispatcher implements AutoCloseable {
         }
         meters.outcome(outcome.tag(), reason);
         try {
-            listener.onResult(new ShadowResult(exchange.request(), exchange.requestId(), "legacy", outcome, reason,
-                    comparison, Optional.of(legacy), Optional.of(candidate), exchange.at()));
+            listener.onResult(new ShadowResult(exchange.request(), exchange.recorded(), exchange.requestId(),
+                    "legacy", outcome, reason, comparison, Optional.of(legacy), Optional.of(candidate),
+                    exchange.at()));
         } catch (RuntimeException e) {
             log.warn("a shadow result listener failed on route {}", exchange.request().routeId(), e);
         }

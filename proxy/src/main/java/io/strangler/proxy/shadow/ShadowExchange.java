@@ -36,6 +36,9 @@ public final class ShadowExchange {
     private final ShadowDispatcher dispatcher;
     private final ShadowRoute route;
     private final ComparedRequest request;
+    private final String target;
+    private final io.netty.handler.codec.http.HttpHeaders headers;
+    private final byte[] body;
     private final String requestId;
     private final Instant at;
     private final AtomicInteger pending;
@@ -44,11 +47,15 @@ public final class ShadowExchange {
     private Side secondary;
 
     /** @param withSecondary true if a secondary legacy call was sent too, so three sides report */
-    ShadowExchange(ShadowDispatcher dispatcher, ShadowRoute route, ComparedRequest request, String requestId,
-            Instant at, boolean withSecondary) {
+    ShadowExchange(ShadowDispatcher dispatcher, ShadowRoute route, ComparedRequest request, String target,
+            io.netty.handler.codec.http.HttpHeaders headers, byte[] body, String requestId, Instant at,
+            boolean withSecondary) {
         this.dispatcher = dispatcher;
         this.route = route;
         this.request = request;
+        this.target = target;
+        this.headers = headers;
+        this.body = body;
         this.requestId = requestId;
         this.at = at;
         this.pending = new AtomicInteger(withSecondary ? 3 : 2);
@@ -115,6 +122,21 @@ public final class ShadowExchange {
 
     ComparedRequest request() {
         return request;
+    }
+
+    /**
+     * The request as forwarded. Read on a compare thread: the headers object is not changed after the served side
+     * was sent, and the countdown orders that before this read.
+     */
+    ShadowResult.RecordedRequest recorded() {
+        java.util.Map<String, java.util.List<String>> h = new java.util.LinkedHashMap<>();
+        for (java.util.Map.Entry<String, String> e : headers) {
+            h.computeIfAbsent(e.getKey().toLowerCase(java.util.Locale.ROOT), k -> new java.util.ArrayList<>(1))
+                    .add(e.getValue());
+        }
+        h.replaceAll((k, v) -> java.util.List.copyOf(v));
+        return new ShadowResult.RecordedRequest(request.method(), target, h,
+                io.strangler.comparator.Body.ofOwned(body, false));
     }
 
     String requestId() {

@@ -11,4 +11,31 @@ public interface ShadowResultListener {
     ShadowResultListener NONE = result -> { };
 
     void onResult(ShadowResult result);
+
+    /**
+     * A request of {@code route} was not compared, for {@code reason}. Called on an event loop or a compare thread:
+     * an implementation must only count, never block or allocate much.
+     */
+    default void onSkipped(String route, SkipReason reason) {
+    }
+
+    /** Both listeners, in order. */
+    static ShadowResultListener both(ShadowResultListener first, ShadowResultListener second) {
+        return new ShadowResultListener() {
+            @Override
+            public void onResult(ShadowResult result) {
+                try {
+                    first.onResult(result);
+                } finally {
+                    second.onResult(result);
+                }
+            }
+
+            @Override
+            public void onSkipped(String route, SkipReason reason) {
+                first.onSkipped(route, reason);
+                second.onSkipped(route, reason);
+            }
+        };
+    }
 }

@@ -2,24 +2,17 @@ package io.strangler.proxy.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.strangler.comparator.Comparison;
 import io.strangler.comparator.DifferenceKind;
 import io.strangler.proxy.shadow.ShadowOutcome;
 import io.strangler.proxy.shadow.ShadowResult;
+import io.strangler.proxy.testing.Fixtures;
 import io.strangler.proxy.testing.ProxyUnderTest;
 import io.strangler.proxy.testing.ShadowResults;
 import io.strangler.proxy.testing.TestUpstream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -29,33 +22,19 @@ class ShadowIT {
     private final ShadowResults results = new ShadowResults();
 
     static TestUpstream json(String body) {
-        return TestUpstream.http((ctx, req) -> ctx.writeAndFlush(jsonResponse(body)));
+        return Fixtures.json(body);
     }
 
     static FullHttpResponse jsonResponse(String body) {
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-        res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
-        HttpUtil.setContentLength(res, res.content().readableBytes());
-        return res;
+        return Fixtures.jsonResponse(body);
     }
 
     static String config(TestUpstream legacy, TestUpstream candidate, String routeExtra) {
         return config("orders", "shadow", legacy, candidate, routeExtra);
     }
 
-    /** A legacy and a candidate upstream and one route {@code id} on {@code /api/<id>} in {@code mode}. */
     static String config(String id, String mode, TestUpstream legacy, TestUpstream candidate, String routeExtra) {
-        return "upstreams:\n"
-                + "  legacy: { url: " + legacy.url() + " }\n"
-                + "  candidate: { url: " + candidate.url() + " }\n"
-                + "routes:\n"
-                + "  - id: " + id + "\n"
-                + "    match: { pathPrefix: /api/" + id + " }\n"
-                + "    legacy: legacy\n"
-                + "    candidate: candidate\n"
-                + "    mode: " + mode + "\n"
-                + routeExtra;
+        return Fixtures.shadowConfig(id, mode, legacy, candidate, routeExtra);
     }
 
     @Test
@@ -309,10 +288,6 @@ class ShadowIT {
     }
 
     static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline).as("condition within 10 s").isNegative();
-            Thread.sleep(10);
-        }
+        Fixtures.awaitTrue(condition);
     }
 }

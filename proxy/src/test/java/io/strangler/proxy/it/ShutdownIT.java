@@ -76,7 +76,8 @@ class ShutdownIT {
                     listen: { host: 127.0.0.1, port: 0, drainTimeout: 10s }
                     upstreams: { legacy: { url: "%s" } }
                     routes: [ { id: all, match: { pathPrefix: / }, legacy: legacy } ]
-                    """.formatted(upstream.url()));
+                    store: { url: "jdbc:h2:file:%s" }
+                    """.formatted(upstream.url(), dir.resolve("store")));
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process process = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
                     "io.strangler.proxy.Main", "run", "--config", config.toString()))

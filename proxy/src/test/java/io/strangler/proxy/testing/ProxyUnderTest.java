@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 /** Starts the real proxy on a free loopback port from a YAML config, as {@code strangler run} would. */
 public final class ProxyUnderTest implements AutoCloseable {
@@ -35,6 +36,10 @@ public final class ProxyUnderTest implements AutoCloseable {
         String full = yaml.contains("listen:") ? yaml : "listen: { host: 127.0.0.1, port: 0 }\n" + yaml;
         try {
             ProxyConfig config = new ConfigLoader(EnvExpander.of(Map.of())).parse(full, "test.yaml");
+            if (!yaml.contains("store:")) {
+                // No file store unless the test asks for one: tests must not leave databases behind.
+                config = config.withStore(Optional.empty());
+            }
             return new ProxyUnderTest(StranglerProxy.start(config, listener));
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);

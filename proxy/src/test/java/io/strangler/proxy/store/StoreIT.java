@@ -1,0 +1,99 @@
+package io.strangler.proxy.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strangler.proxy.testing.Fixtures;
+import io.strangler.proxy.testing.ProxyUnderTest;
+import io.strangler.proxy.testing.TestUpstream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.Statement;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The divergence store on an embedded H2 file: counts, samples, latency and redaction, through the real proxy. */
+class StoreIT {
+
+    @TempDir
+    Path dir;
+
+    static String storeYaml(String url, String extra) {
+        return "store: { url: \"" + url + "\", flushInterval: 100ms, samplesPerDifference: 2"
+                + (extra.isEmpty() ? "" : ", " + extra) + " }\n";
+    }
+
+    @Test
+    void shouldKeepCountsAndSamplesAndNeverAnySecret() throws Exception {
+        String url = "jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE";
+        try (TestUpstream legacy = Fixtures.json("{\"id\":3,\"price\":24.99,\"password\":\"hunter2-legacy\"}");
+             TestUpstream candidate = Fixtures.json("{\"id\":3,\"price\":24.5,\"password\":\"hunter2-candidate\"}");
+             ProxyUnderTest proxy = ProxyUnderTest.start(storeYaml(url, "redact: { jsonPaths: [\"$.password\"],"
+                     + " queryParams: [token] }") + Fixtures.shadowConfig("orders", "shadow", legacy, candidate, ""))) {
+
+            for (int i = 0; i < 5; i++) {
+                HttpResponse<String> res = proxy.client().send(HttpRequest.newBuilder(
+                        proxy.uri("/api/orders/" + i + "?token=s3cr3t-query&x=1"))
+                        .header("Authorization", "Bearer s3cr3t-bearer").build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(res.statusCode()).isEqualTo(200);
+            }
+            Fixtures.awaitTrue(() -> proxy.outcomes("orders", "diverged", "diverged") == 5);
+            proxy.proxy().store().orElseThrow().flushNow();
+
+            try (Connection c = DriverManager.getConnection(url)) {
+                assertThat(single(c, "SELECT SUM(n) FROM outcome_counts WHERE route = 'orders' AND outcome = 'diverged'"))
+                        .isEqualTo("5");
+                assertThat(single(c, "SELECT endpoint FROM outcome_counts WHERE outcome = 'diverged'"))
+                        .isEqualTo("/api/orders/{id}");
+                assertThat(single(c, "SELECT SUM(n) FROM difference_counts WHERE path = '$.price'")).isEqualTo("5");
+                // Two kept per difference, plus the latest.
+                assertThat(Long.parseLong(single(c, "SELECT COUNT(*) FROM samples"))).isBetween(2L, 3L);
+                assertThat(single(c, "SELECT COUNT(*) FROM latency WHERE side = 'candidate'")).isEqualTo("1");
+                String everything = dump(c);
+                assertThat(everything).contains("24.99", "24.5", "[redacted]", "x=1")
+                        .doesNotContain("hunter2", "s3cr3t");
+            }
+        }
+    }
+
+    static String single(Connection c, String sql) throws Exception {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            assertThat(rs.next()).as(sql).isTrue();
+            return rs.getString(1);
+        }
+    }
+
+    /** Every value of every row of every store table, as text (bytes decoded as UTF-8). */
+    static String dump(Connection c) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (String table : List.of("outcome_counts", "difference_counts", "samples", "sample_differences")) {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM " + table)) {
+                ResultSetMetaData md = rs.getMetaData();
+                while (rs.next()) {
+                    for (int i = 1; i <= md.getColumnCount(); i++) {
+                        Object v = rs.getObject(i);
+                        if (v instanceof byte[] b) {
+                            sb.append(new String(b, StandardCharsets.UTF_8));
+                        } else if (v instanceof java.sql.Blob blob) {
+                            sb.append(new String(blob.getBytes(1, (int) blob.length()), StandardCharsets.UTF_8));
+                        } else if (v instanceof java.sql.Clob clob) {
+                            sb.append(clob.getSubString(1, (int) clob.length()));
+                        } else {
+                            sb.append(v);
+                        }
+                        sb.append('|');
+                    }
+                    sb.append('\n');
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+}

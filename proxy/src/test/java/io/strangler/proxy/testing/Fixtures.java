@@ -1,0 +1,58 @@
+package io.strangler.proxy.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/** Upstreams, configs and waits that several integration tests share. */
+public final class Fixtures {
+
+    private Fixtures() {
+    }
+
+    /** An upstream answering every request with {@code body} as JSON. */
+    public static TestUpstream json(String body) {
+        return TestUpstream.http((ctx, req) -> ctx.writeAndFlush(jsonResponse(body)));
+    }
+
+    public static FullHttpResponse jsonResponse(String body) {
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        HttpUtil.setContentLength(res, res.content().readableBytes());
+        return res;
+    }
+
+    /** A legacy and a candidate upstream and one route {@code id} on {@code /api/<id>} in {@code mode}. */
+    public static String shadowConfig(String id, String mode, TestUpstream legacy, TestUpstream candidate,
+            String routeExtra) {
+        return "upstreams:\n"
+                + "  legacy: { url: " + legacy.url() + " }\n"
+                + "  candidate: { url: " + candidate.url() + " }\n"
+                + "routes:\n"
+                + "  - id: " + id + "\n"
+                + "    match: { pathPrefix: /api/" + id + " }\n"
+                + "    legacy: legacy\n"
+                + "    candidate: candidate\n"
+                + "    mode: " + mode + "\n"
+                + routeExtra;
+    }
+
+    /** Polls {@code condition} every 10 ms for up to 10 s; fails the test if it never holds. */
+    public static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime() - deadline).as("condition within 10 s").isNegative();
+            Thread.sleep(10);
+        }
+    }
+}
