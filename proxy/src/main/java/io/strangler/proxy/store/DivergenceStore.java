@@ -67,6 +67,10 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
     private record LatencyKey(String route, String endpoint, String side) {
     }
 
+    /** A difference as samples store it (JSON): kind by its tag, as everywhere else. */
+    record StoredDifference(String kind, String path, String legacy, String candidate) {
+    }
+
     private final StoreDatabase db;
     private final StoreConfig config;
     private final Clock clock;
@@ -227,6 +231,9 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
                 }
                 log.info("divergence store at {} is reachable again; writing what was counted meanwhile",
                         db.describe());
+            } else if (!connection.isValid(2)) {
+                // Nothing may be waiting to be written: ask, so that the reachable gauge tells the truth.
+                throw new SQLException("the connection is no longer valid");
             }
             reachable = true;
             Timestamp bucket = Timestamp.from(clock.instant().truncatedTo(ChronoUnit.MINUTES));
@@ -347,7 +354,7 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
                     }
                 }
                 if (existing != null) {
-                    h.add(Latency.decode(existing));
+                    h.add(LatencyCodec.decode(existing));
                 }
                 String sql = existing != null
                         ? "UPDATE latency SET histogram = ? WHERE route = ? AND endpoint = ? AND side = ?"
@@ -355,7 +362,7 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
                         : "INSERT INTO latency (histogram, route, endpoint, side, bucket, instance)"
                                 + " VALUES (?, ?, ?, ?, ?, ?)";
                 try (PreparedStatement w = connection.prepareStatement(sql)) {
-                    w.setBytes(1, Latency.encode(h));
+                    w.setBytes(1, LatencyCodec.encode(h));
                     setKey(w, 2, k.route(), k.endpoint(), k.side(), bucket);
                     w.executeUpdate();
                 }
@@ -431,7 +438,8 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
                 ps.setDouble(i++, side.millis());
                 ps.setString(i++, side.error());
             }
-            ps.setString(i++, toJson(s.differences().stream().map(redactor::difference).toList()));
+            ps.setString(i++, toJson(s.differences().stream().map(redactor::difference)
+                    .map(d -> new StoredDifference(d.kind().tag(), d.path(), d.legacy(), d.candidate())).toList()));
             ps.setString(i, toJson(s.notes()));
             ps.executeUpdate();
             try (ResultSet keys = ps.getGeneratedKeys()) {

@@ -60,6 +60,63 @@ class StoreIT {
                         .doesNotContain("hunter2", "s3cr3t");
             }
         }
+        // The reports read the same store: the difference with its sample, and still no secret.
+        CliRun md = cli("report", "--store", url);
+        CliRun html = cli("report", "--store", url, "--format", "html", "--out", dir.resolve("r.html").toString());
+        CliRun json = cli("report", "--store", url, "--format", "json", "--route", "orders");
+
+        assertThat(md.code()).isZero();
+        assertThat(md.out()).contains("| orders | 5 | 0.0% | 5 |", "`$.price` | value | 5 | 100.0% | `24.99` → `24.5`");
+        assertThat(html.code()).isZero();
+        String page = java.nio.file.Files.readString(dir.resolve("r.html"));
+        assertThat(page).contains("<mark>", "$.price").doesNotContain("hunter2", "s3cr3t", "<script", "http://", "https://");
+        assertThat(json.out()).contains("\"route\" : \"orders\"").doesNotContain("hunter2");
+        assertThat(md.out() + json.out()).doesNotContain("hunter2", "s3cr3t");
+    }
+
+    @Test
+    void shouldReportAnEmptyStoreClearlyAndRejectAnUnknownRoute() {
+        String url = "jdbc:h2:file:" + dir.resolve("empty");
+
+        CliRun empty = cli("report", "--store", url);
+        CliRun unknown = cli("report", "--store", url, "--route", "orders");
+
+        assertThat(empty.code()).isZero();
+        assertThat(empty.out()).contains("No comparisons yet");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err()).contains("unknown route 'orders'");
+    }
+
+    @Test
+    void shouldRefuseAStoreWhoseSchemaIsNewerThanThisBuild() throws Exception {
+        String url = "jdbc:h2:file:" + dir.resolve("future");
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE strangler_schema (version INT PRIMARY KEY, description VARCHAR(200) NOT NULL,"
+                    + " applied_at TIMESTAMP NOT NULL)");
+            s.execute("INSERT INTO strangler_schema VALUES (99, 'from the future', CURRENT_TIMESTAMP)");
+        }
+        java.nio.file.Path config = dir.resolve("strangler.yaml");
+        java.nio.file.Files.writeString(config, "listen: { host: 127.0.0.1, port: 0 }\n" + storeYaml(url, "")
+                + "upstreams: { legacy: { url: \"http://127.0.0.1:9\" } }\n"
+                + "routes: [ { id: all, match: { pathPrefix: / }, legacy: legacy } ]\n");
+
+        CliRun run = cli("run", "--config", config.toString());
+
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.err()).contains("schema version 99, newer than this Strangler knows (1)");
+    }
+
+    record CliRun(int code, String out, String err) {
+    }
+
+    static CliRun cli(String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cmd = io.strangler.proxy.Main.newCommandLine();
+        cmd.setOut(new java.io.PrintWriter(out, true));
+        cmd.setErr(new java.io.PrintWriter(err, true));
+        int code = cmd.execute(args);
+        return new CliRun(code, out.toString(), err.toString());
     }
 
     static String single(Connection c, String sql) throws Exception {

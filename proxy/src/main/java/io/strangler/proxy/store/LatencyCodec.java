@@ -5,12 +5,12 @@ import java.util.zip.DataFormatException;
 import org.HdrHistogram.Histogram;
 
 /** Latency histograms (microseconds) as stored: HdrHistogram's compressed encoding. */
-final class Latency {
+public final class LatencyCodec {
 
-    private Latency() {
+    private LatencyCodec() {
     }
 
-    static byte[] encode(Histogram h) {
+    public static byte[] encode(Histogram h) {
         ByteBuffer buf = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
         int n = h.encodeIntoCompressedByteBuffer(buf);
         byte[] out = new byte[n];
@@ -19,7 +19,7 @@ final class Latency {
         return out;
     }
 
-    static Histogram decode(byte[] bytes) {
+    public static Histogram decode(byte[] bytes) {
         try {
             return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(bytes), 0);
         } catch (DataFormatException e) {

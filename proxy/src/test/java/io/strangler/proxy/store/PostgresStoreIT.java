@@ -1,0 +1,120 @@
+package io.strangler.proxy.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strangler.proxy.report.Report;
+import io.strangler.proxy.report.ReportBuilder;
+import io.strangler.proxy.config.StoreConfig;
+import io.strangler.proxy.testing.Fixtures;
+import io.strangler.proxy.testing.ProxyUnderTest;
+import io.strangler.proxy.testing.TestUpstream;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The divergence store on a real PostgreSQL, shared by two proxies, and surviving the database going away. */
+class PostgresStoreIT {
+
+    @TempDir
+    Path dir;
+
+    private static String url(int port) {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
+    }
+
+    private static EmbeddedPostgres postgres(Path data, int port) throws Exception {
+        return EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).setPort(port).start();
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String config(String url, String instance, TestUpstream legacy, TestUpstream candidate) {
+        return "store: { url: \"" + url + "\", instance: " + instance + ", flushInterval: 100ms }\n"
+                + Fixtures.shadowConfig("orders", "shadow", legacy, candidate, "");
+    }
+
+    @Test
+    void shouldShowTwoInstancesComparisonsInOneReport() throws Exception {
+        int port = freePort();
+        try (EmbeddedPostgres pg = postgres(dir.resolve("pg"), port);
+             TestUpstream legacy = Fixtures.json("{\"price\":10}");
+             TestUpstream candidate = Fixtures.json("{\"price\":11}");
+             ProxyUnderTest a = ProxyUnderTest.start(config(url(port), "proxy-a", legacy, candidate));
+             ProxyUnderTest b = ProxyUnderTest.start(config(url(port), "proxy-b", legacy, candidate))) {
+
+            for (int i = 0; i < 3; i++) {
+                a.get("/api/orders/" + i);
+                b.get("/api/orders/" + i);
+            }
+            Fixtures.awaitTrue(() -> a.outcomes("orders", "diverged", "diverged") == 3
+                    && b.outcomes("orders", "diverged", "diverged") == 3);
+            a.proxy().store().orElseThrow().flushNow();
+            b.proxy().store().orElseThrow().flushNow();
+            Report report = new ReportBuilder(new StoreDatabase(StoreConfig.defaults().withUrl(url(port))),
+                    Clock.systemUTC()).build(Instant.now().minusSeconds(3600), Optional.empty());
+
+            assertThat(report.instances()).containsExactly("proxy-a", "proxy-b");
+            Report.RouteReport orders = report.routes().get(0);
+            assertThat(orders.diverged()).isEqualTo(6);
+            assertThat(orders.endpoints().get(0).differences()).anySatisfy(d -> {
+                assertThat(d.path()).isEqualTo("$.price");
+                assertThat(d.count()).isEqualTo(6);
+                assertThat(d.sample()).isPresent();
+            });
+        }
+    }
+
+    @Test
+    void shouldServeWhileTheDatabaseIsDownAndWriteEverythingCountedOnceItIsBack() throws Exception {
+        int port = freePort();
+        Path data = dir.resolve("pg");
+        try (TestUpstream legacy = Fixtures.json("{\"price\":10}");
+             TestUpstream candidate = Fixtures.json("{\"price\":11}")) {
+            // The database is not there yet when the proxy starts.
+            try (ProxyUnderTest proxy = ProxyUnderTest.start(config(url(port), "proxy-a", legacy, candidate))) {
+                DivergenceStore store = proxy.proxy().store().orElseThrow();
+                assertThat(store.reachable()).isFalse();
+                for (int i = 0; i < 4; i++) {
+                    assertThat(proxy.get("/api/orders/" + i).statusCode()).isEqualTo(200);
+                }
+                Fixtures.awaitTrue(() -> proxy.outcomes("orders", "diverged", "diverged") == 4);
+
+                try (EmbeddedPostgres pg = postgres(data, port)) {
+                    Fixtures.awaitTrue(store::reachable);
+                    store.flushNow();
+                    assertThat(sum(port, "outcome")).isEqualTo(4);
+                }
+                // Lost while running: traffic goes on, counts wait in memory.
+                Fixtures.awaitTrue(() -> !store.reachable());
+                for (int i = 0; i < 3; i++) {
+                    assertThat(proxy.get("/api/orders/" + i).statusCode()).isEqualTo(200);
+                }
+                Fixtures.awaitTrue(() -> proxy.outcomes("orders", "diverged", "diverged") == 7);
+
+                // The database comes back (rebuilt empty here: restarting the embedded one in place is unreliable).
+                try (EmbeddedPostgres pg = postgres(dir.resolve("pg-again"), port)) {
+                    Fixtures.awaitTrue(store::reachable);
+                    store.flushNow();
+                    assertThat(sum(port, "outcome")).isEqualTo(3);
+                }
+            }
+        }
+    }
+
+    private static long sum(int port, String what) throws Exception {
+        try (Connection c = DriverManager.getConnection(url(port))) {
+            return Long.parseLong(StoreIT.single(c, "SELECT SUM(n) FROM outcome_counts WHERE outcome = 'diverged'"));
+        }
+    }
+}
