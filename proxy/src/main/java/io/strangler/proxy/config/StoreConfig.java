@@ -59,7 +59,7 @@ public record StoreConfig(String url, Optional<String> user, Optional<String> pa
 
     public static StoreConfig defaults() {
         return new StoreConfig(DEFAULT_URL, Optional.empty(), Optional.empty(), defaultInstance(), 5, 64 * 1024,
-                Duration.ofDays(7), 100_000, 10_000, Duration.ofSeconds(1), Redaction.none());
+                Duration.ofDays(7), 100_000, 1_000, Duration.ofSeconds(1), Redaction.none());
     }
 
     /** host name and process id: unique per running proxy, readable in reports. */
