@@ -56,6 +56,10 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
     /** Skips are counted per route only: templating every skipped path would cost the event loop. */
     public static final String ANY_ENDPOINT = "*";
     private static final int MAX_LATEST_PER_FLUSH = 1_000;
+    private static final int SAMPLE_BATCH = 500;
+    /** Put in the queue by {@link #close} to wake the writer. */
+    private static final SampleData STOP = new SampleData(Instant.EPOCH, "", "", "", "", "", "", "", Map.of(),
+            new byte[0], null, null, List.of(), List.of());
     private static final Duration RETENTION_EVERY = Duration.ofMinutes(1);
 
     private record OutcomeKey(String route, String endpoint, String outcome, String reason) {
@@ -204,24 +208,65 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
                 .recordValue(Math.min(micros, TimeUnit.MINUTES.toMicros(10)));
     }
 
+    /**
+     * Samples are written as soon as they queue up (in batches), so that a burst does not wait for the next flush
+     * and fill the queue; counts, latency and the latest samples are written every {@code flushInterval}.
+     */
     private void writeLoop() {
         long periodNanos = config.flushInterval().toNanos();
+        long nextFlush = System.nanoTime() + periodNanos;
         while (running) {
             try {
-                TimeUnit.NANOSECONDS.sleep(periodNanos);
+                long wait = nextFlush - System.nanoTime();
+                SampleData first = reachable && wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : null;
+                if (first == STOP) {
+                    break;
+                }
+                if (first != null) {
+                    writeQueuedSamples(first);
+                } else if (!reachable && wait > 0) {
+                    // Unreachable: leave the samples queued (bounded) and retry at the next flush.
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
             } catch (InterruptedException e) {
                 if (!running) {
                     break;
                 }
             }
-            flush();
+            if (System.nanoTime() - nextFlush >= 0) {
+                flush();
+                nextFlush = System.nanoTime() + periodNanos;
+            }
         }
         flush();
         closeConnection();
     }
 
+    private synchronized void writeQueuedSamples(SampleData first) {
+        retry.add(first);
+        queue.drainTo(retry, SAMPLE_BATCH);
+        retry.remove(STOP);
+        guarded(this::writeQueued);
+    }
+
     /** Writes what has accumulated. On the writer thread only (and once from {@link #close} after it ended). */
     private synchronized void flush() {
+        guarded(() -> {
+            Timestamp bucket = Timestamp.from(clock.instant().truncatedTo(ChronoUnit.MINUTES));
+            writeOutcomes(bucket);
+            writeDifferences(bucket);
+            writeLatency(bucket);
+            writeQueued();
+            writeLatest();
+            if (clock.instant().isAfter(nextRetention)) {
+                applyRetention();
+                nextRetention = clock.instant().plus(RETENTION_EVERY);
+            }
+        });
+    }
+
+    /** Runs {@code work} on a live connection (making one if needed); a failure marks the store unreachable. */
+    private void guarded(Work work) {
         try {
             if (connection == null) {
                 connection = db.connect();
@@ -236,15 +281,7 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
                 throw new SQLException("the connection is no longer valid");
             }
             reachable = true;
-            Timestamp bucket = Timestamp.from(clock.instant().truncatedTo(ChronoUnit.MINUTES));
-            writeOutcomes(bucket);
-            writeDifferences(bucket);
-            writeLatency(bucket);
-            writeSamples();
-            if (clock.instant().isAfter(nextRetention)) {
-                applyRetention();
-                nextRetention = clock.instant().plus(RETENTION_EVERY);
-            }
+            work.run();
         } catch (SQLException | RuntimeException e) {
             if (reachable) {
                 log.warn("divergence store at {} failed ({}); counting in memory and retrying every {}",
@@ -371,101 +408,123 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
         unwrittenLatency.clear();
     }
 
-    private void writeSamples() throws SQLException {
-        List<SampleData> batch = new ArrayList<>(retry);
-        retry.clear();
-        queue.drainTo(batch);
+    /** Writes the queued samples (and any that failed before), in one transaction per batch. */
+    private void writeQueued() throws SQLException {
+        while (true) {
+            queue.drainTo(retry, Math.max(0, SAMPLE_BATCH - retry.size()));
+            retry.remove(STOP);
+            if (retry.isEmpty()) {
+                return;
+            }
+            List<SampleData> batch = new ArrayList<>(retry);
+            try {
+                inTransaction(() -> insertSamples(batch));
+            } catch (SQLException e) {
+                // Kept for the next attempt, within the queue's bound.
+                while (retry.size() > config.queueSize()) {
+                    retry.remove(retry.size() - 1);
+                    dropped.increment();
+                }
+                throw e;
+            }
+            retry.clear();
+        }
+    }
+
+    /** Writes the latest sample of each difference seen since the last flush, replacing the previous latest. */
+    private void writeLatest() throws SQLException {
         Map<SampleData, List<DiffKey>> latestBatch = new LinkedHashMap<>();
         latest.forEach((k, s) -> {
             if (latest.remove(k, s)) {
                 latestBatch.computeIfAbsent(s, x -> new ArrayList<>()).add(k);
             }
         });
-        if (batch.isEmpty() && latestBatch.isEmpty()) {
+        if (latestBatch.isEmpty()) {
             return;
         }
-        try {
-            inTransaction(() -> {
-                for (SampleData s : batch) {
-                    insertSample(s);
-                }
-                for (Map.Entry<SampleData, List<DiffKey>> e : latestBatch.entrySet()) {
-                    long id = insertSample(e.getKey());
-                    for (DiffKey k : e.getValue()) {
-                        Long previous = latestOnlySample.put(k, id);
-                        if (previous != null && !latestOnlySample.containsValue(previous)) {
-                            deleteSample(previous);
-                        }
+        inTransaction(() -> {
+            for (Map.Entry<SampleData, List<DiffKey>> e : latestBatch.entrySet()) {
+                long id = insertSample(e.getKey());
+                for (DiffKey k : e.getValue()) {
+                    Long previous = latestOnlySample.put(k, id);
+                    if (previous != null && !latestOnlySample.containsValue(previous)) {
+                        deleteSample(previous);
                     }
                 }
-            });
-        } catch (SQLException e) {
-            for (SampleData s : batch) {
-                if (retry.size() < config.queueSize()) {
-                    retry.add(s);
-                } else {
-                    dropped.increment();
-                }
             }
-            throw e;
-        }
+        });
     }
 
     private long insertSample(SampleData s) throws SQLException {
-        long id;
+        return insertSamples(List.of(s)).get(0);
+    }
+
+    /** Inserts samples and their difference keys in two batched statements; returns the new ids in order. */
+    private List<Long> insertSamples(List<SampleData> samples) throws SQLException {
+        List<Long> ids = new ArrayList<>(samples.size());
         try (PreparedStatement ps = connection.prepareStatement("INSERT INTO samples (at, instance, route, endpoint,"
                 + " request_id, served_by, verdict, method, target, request_headers, request_body, legacy_status,"
                 + " legacy_headers, legacy_body, legacy_ms, legacy_error, candidate_status, candidate_headers,"
                 + " candidate_body, candidate_ms, candidate_error, differences, notes)"
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                Statement.RETURN_GENERATED_KEYS)) {
-            int i = 1;
-            ps.setTimestamp(i++, Timestamp.from(s.at()));
-            ps.setString(i++, config.instance());
-            ps.setString(i++, s.route());
-            ps.setString(i++, s.endpoint());
-            ps.setString(i++, s.requestId());
-            ps.setString(i++, s.servedBy());
-            ps.setString(i++, s.verdict());
-            ps.setString(i++, s.method());
-            ps.setString(i++, redactor.target(s.target()));
-            ps.setString(i++, toJson(redactor.headers(s.requestHeaders())));
-            ps.setBytes(i++, redactor.body(s.requestBody()));
-            for (SampleData.Side side : List.of(s.legacy(), s.candidate())) {
-                ps.setInt(i++, side.status());
-                ps.setString(i++, toJson(redactor.headers(side.headers())));
-                ps.setBytes(i++, redactor.body(side.body()));
-                ps.setDouble(i++, side.millis());
-                ps.setString(i++, side.error());
-            }
-            ps.setString(i++, toJson(s.differences().stream().map(redactor::difference)
-                    .map(d -> new StoredDifference(d.kind().tag(), d.path(), d.legacy(), d.candidate())).toList()));
-            ps.setString(i, toJson(s.notes()));
-            ps.executeUpdate();
-            try (ResultSet keys = ps.getGeneratedKeys()) {
-                keys.next();
-                id = keys.getLong(1);
-            }
-        }
-        try (PreparedStatement ps = connection.prepareStatement("INSERT INTO sample_differences"
-                + " (sample_id, route, endpoint, path, kind) VALUES (?, ?, ?, ?, ?)")) {
-            List<String> seen = new ArrayList<>();
-            for (Difference d : s.differences()) {
-                String key = d.path() + ' ' + d.kind().tag();
-                if (seen.contains(key)) {
-                    continue;
+                new String[] {"id"})) {
+            for (SampleData s : samples) {
+                int i = 1;
+                ps.setTimestamp(i++, Timestamp.from(s.at()));
+                ps.setString(i++, config.instance());
+                ps.setString(i++, s.route());
+                ps.setString(i++, s.endpoint());
+                ps.setString(i++, s.requestId());
+                ps.setString(i++, s.servedBy());
+                ps.setString(i++, s.verdict());
+                ps.setString(i++, s.method());
+                ps.setString(i++, redactor.target(s.target()));
+                ps.setString(i++, toJson(redactor.headers(s.requestHeaders())));
+                ps.setBytes(i++, redactor.body(s.requestBody()));
+                for (SampleData.Side side : List.of(s.legacy(), s.candidate())) {
+                    ps.setInt(i++, side.status());
+                    ps.setString(i++, toJson(redactor.headers(side.headers())));
+                    ps.setBytes(i++, redactor.body(side.body()));
+                    ps.setDouble(i++, side.millis());
+                    ps.setString(i++, side.error());
                 }
-                seen.add(key);
-                ps.setLong(1, id);
-                ps.setString(2, s.route());
-                ps.setString(3, s.endpoint());
-                ps.setString(4, d.path());
-                ps.setString(5, d.kind().tag());
+                ps.setString(i++, toJson(s.differences().stream().map(redactor::difference)
+                        .map(d -> new StoredDifference(d.kind().tag(), d.path(), d.legacy(), d.candidate())).toList()));
+                ps.setString(i, toJson(s.notes()));
                 ps.addBatch();
             }
             ps.executeBatch();
+            try (ResultSet keys = ps.getGeneratedKeys()) {
+                while (keys.next()) {
+                    ids.add(keys.getLong(1));
+                }
+            }
         }
-        return id;
+        if (ids.size() != samples.size()) {
+            throw new SQLException("expected " + samples.size() + " generated sample ids, got " + ids.size());
+        }
+        try (PreparedStatement ps = connection.prepareStatement("INSERT INTO sample_differences"
+                + " (sample_id, route, endpoint, path, kind) VALUES (?, ?, ?, ?, ?)")) {
+            for (int n = 0; n < samples.size(); n++) {
+                SampleData s = samples.get(n);
+                List<String> seen = new ArrayList<>();
+                for (Difference d : s.differences()) {
+                    String key = d.path() + ' ' + d.kind().tag();
+                    if (seen.contains(key)) {
+                        continue;
+                    }
+                    seen.add(key);
+                    ps.setLong(1, ids.get(n));
+                    ps.setString(2, s.route());
+                    ps.setString(3, s.endpoint());
+                    ps.setString(4, d.path());
+                    ps.setString(5, d.kind().tag());
+                    ps.addBatch();
+                }
+            }
+            ps.executeBatch();
+        }
+        return ids;
     }
 
     private void deleteSample(long id) throws SQLException {
@@ -612,11 +671,14 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
         }
     }
 
-    /** Writes what is left and stops the writer (waits for it up to 10 s). */
+    /**
+     * Writes what is left and stops the writer (waits for it up to 10 s). The writer is woken by a marker in its
+     * queue, never interrupted: an interrupt during file I/O closes H2's file channel under it.
+     */
     @Override
     public void close() {
         running = false;
-        writer.interrupt();
+        queue.offer(STOP);
         try {
             writer.join(10_000);
         } catch (InterruptedException e) {
