@@ -14,6 +14,8 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.strangler.comparator.EndpointTemplates;
 import io.strangler.comparator.NoiseDetector;
 import io.strangler.comparator.ResponseComparator;
+import io.strangler.proxy.admin.AdminApi;
+import io.strangler.proxy.admin.AdminServer;
 import io.strangler.proxy.config.ComparisonConfig;
 import io.strangler.proxy.config.ProxyConfig;
 import io.strangler.proxy.config.RouteConfig;
@@ -23,6 +25,7 @@ import io.strangler.proxy.inbound.ProxyChannelInitializer;
 import io.strangler.proxy.inbound.ProxyRuntime;
 import io.strangler.proxy.metrics.ProxyMeters;
 import io.strangler.proxy.metrics.RouteMeters;
+import io.strangler.proxy.report.ReportBuilder;
 import io.strangler.proxy.routing.Route;
 import io.strangler.proxy.routing.RoutingTable;
 import io.strangler.proxy.shadow.ShadowDispatcher;
@@ -60,18 +63,20 @@ public final class StranglerProxy implements AutoCloseable {
     private final ProxyRuntime runtime;
     private final ShadowDispatcher shadows;
     private final Optional<DivergenceStore> store;
+    private final Optional<AdminServer> admin;
     private final PrometheusMeterRegistry registry;
     private final Channel serverChannel;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
     private StranglerProxy(EventLoopGroup group, Map<String, Upstream> upstreams, ProxyRuntime runtime,
-            ShadowDispatcher shadows, Optional<DivergenceStore> store, PrometheusMeterRegistry registry,
-            Channel serverChannel) {
+            ShadowDispatcher shadows, Optional<DivergenceStore> store, Optional<AdminServer> admin,
+            PrometheusMeterRegistry registry, Channel serverChannel) {
         this.group = group;
         this.upstreams = upstreams;
         this.runtime = runtime;
         this.shadows = shadows;
         this.store = store;
+        this.admin = admin;
         this.registry = registry;
         this.serverChannel = serverChannel;
     }
@@ -145,7 +150,20 @@ public final class StranglerProxy implements AutoCloseable {
                 throw new IllegalStateException("cannot listen on " + config.listen().host() + ":"
                         + config.listen().port() + ": " + e.getMessage(), e);
             }
-            StranglerProxy proxy = new StranglerProxy(group, upstreams, runtime, shadows, store, registry, server);
+            Optional<AdminServer> admin = Optional.empty();
+            if (config.admin().isPresent()) {
+                try {
+                    Optional<ReportBuilder> reports = config.store().map(sc -> new ReportBuilder(
+                            new StoreDatabase(sc), Clock.systemUTC()));
+                    admin = Optional.of(AdminServer.start(config.admin().get(), transport,
+                            new AdminApi(registry, store, reports)));
+                } catch (IllegalStateException e) {
+                    server.close().syncUninterruptibly();
+                    throw e;
+                }
+            }
+            StranglerProxy proxy = new StranglerProxy(group, upstreams, runtime, shadows, store, admin, registry,
+                    server);
             log.info("strangler listening on {} ({} transport, {} I/O threads, {} routes)", proxy.address(),
                     transport.name(), threads, routes.size());
             return proxy;
@@ -168,6 +186,11 @@ public final class StranglerProxy implements AutoCloseable {
     /** Every meter of this proxy; {@code scrape()} gives the Prometheus text format. */
     public PrometheusMeterRegistry meterRegistry() {
         return registry;
+    }
+
+    /** The admin listener's port, unless the config has none. */
+    public Optional<Integer> adminPort() {
+        return admin.map(AdminServer::port);
     }
 
     /** The divergence store, unless the config has none. */
@@ -213,6 +236,7 @@ public final class StranglerProxy implements AutoCloseable {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         shadows.close();
         store.ifPresent(DivergenceStore::close);
+        admin.ifPresent(AdminServer::close);
         registry.close();
         log.info("strangler stopped");
     }

@@ -2,6 +2,7 @@ package io.strangler.proxy.cli;
 
 import io.strangler.comparator.CompareRules;
 import io.strangler.proxy.StranglerProxy;
+import io.strangler.proxy.config.AdminConfig;
 import io.strangler.proxy.config.CircuitBreakerPolicy;
 import io.strangler.proxy.config.ComparisonConfig;
 import io.strangler.proxy.config.ListenConfig;
@@ -53,6 +54,10 @@ public final class DemoCommand implements Callable<Integer> {
     /** The demo's own embedded store, apart from a real config's default one. */
     static final String DEMO_STORE_URL = "jdbc:h2:file:./strangler-data/demo";
 
+    /** The demo's admin token: printed at start; a demo on loopback has nothing to protect. */
+    static final String DEMO_TOKEN = "demo-" + java.util.HexFormat.of().formatHex(
+            java.security.SecureRandom.getSeed(12));
+
     /** The running demo; close it to stop everything. */
     public record Demo(StranglerProxy proxy, DemoBackend legacy, DemoBackend candidate) implements AutoCloseable {
         @Override
@@ -88,7 +93,9 @@ public final class DemoCommand implements Callable<Integer> {
                 route("time", "/api/time", Set.of()));
         return new ProxyConfig(ListenConfig.defaults().withHost(host).withPort(proxyPort), upstreams, routes,
                 ShadowingConfig.defaults(), ComparisonConfig.defaults(),
-                Optional.of(StoreConfig.defaults().withUrl(DEMO_STORE_URL)));
+                Optional.of(StoreConfig.defaults().withUrl(DEMO_STORE_URL)),
+                Optional.of(AdminConfig.defaults().withListen(host, proxyPort == 0 ? 0 : proxyPort + 1)
+                        .withTokens(List.of(new AdminConfig.Token("demo", DEMO_TOKEN, false)))));
     }
 
     private static RouteConfig route(String id, String prefix, Set<String> methods) {
@@ -123,6 +130,12 @@ public final class DemoCommand implements Callable<Integer> {
                 + " you still get legacy's answer at once)");
         out.println("  curl -i -X POST -H 'Content-Type: application/json' -d '{\"item\":3,\"qty\":2}' " + base
                 + "/api/orders   (POST is not shadowed)");
+        demo.proxy().adminPort().ifPresent(p -> {
+            String admin = "http://" + (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + p;
+            out.println("  admin:     " + admin + "/metrics, and the API with the token " + DEMO_TOKEN + ":");
+            out.println("             curl -H 'Authorization: Bearer " + DEMO_TOKEN + "' '" + admin
+                    + "/api/report?format=md'");
+        });
         out.println();
         out.println("Divergences and shadow failures are logged below as they are found.");
         out.println("Press Ctrl+C to stop.");

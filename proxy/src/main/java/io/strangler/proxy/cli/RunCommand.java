@@ -54,6 +54,9 @@ public final class RunCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().println("strangler " + Version.current() + " listening on http://"
                 + proxy.address().getHostString() + ":" + proxy.port() + " (" + cfg.routes().size() + " routes)");
+        proxy.adminPort().ifPresent(p -> spec.commandLine().getOut().println("admin on http://"
+                + cfg.admin().get().host() + ":" + p + " (/health, /metrics, /api/...)"
+                + (cfg.admin().get().tokens().isEmpty() ? "; no admin.tokens configured, so /api is closed" : "")));
         spec.commandLine().getOut().flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

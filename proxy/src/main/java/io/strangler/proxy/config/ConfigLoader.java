@@ -37,7 +37,10 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
 
     private static final Set<String> TOP_KEYS = Set.of("listen", "upstreams", "routes", "shadowing", "comparison",
-            "store");
+            "store", "admin");
+    private static final Set<String> ADMIN_KEYS = Set.of("host", "port", "tokens");
+    private static final Set<String> TOKEN_KEYS = Set.of("name", "token", "readOnly");
+    private static final int MIN_TOKEN_CHARS = 16;
     private static final Set<String> STORE_KEYS = Set.of("url", "user", "password", "instance",
             "samplesPerDifference", "maxBodyBytes", "retention", "maxSamples", "queueSize", "flushInterval", "redact");
     private static final Set<String> REDACT_KEYS = Set.of("headers", "jsonPaths", "queryParams");
@@ -127,10 +130,48 @@ public final class ConfigLoader {
             ShadowingConfig shadowing = shadowing(root.path("shadowing"));
             ComparisonConfig comparison = comparison(root.path("comparison"));
             StoreConfig store = store(root.path("store"));
+            AdminConfig admin = admin(root.path("admin"));
             if (!errors.isEmpty()) {
                 return null;
             }
-            return new ProxyConfig(listen, upstreams, routes, shadowing, comparison, Optional.of(store));
+            return new ProxyConfig(listen, upstreams, routes, shadowing, comparison, Optional.of(store),
+                    Optional.of(admin));
+        }
+
+        AdminConfig admin(JsonNode n) {
+            AdminConfig d = AdminConfig.defaults();
+            if (n.isMissingNode() || !object("admin", n, ADMIN_KEYS)) {
+                return d;
+            }
+            List<AdminConfig.Token> tokens = new ArrayList<>();
+            JsonNode t = n.path("tokens");
+            if (!t.isMissingNode() && !t.isArray()) {
+                errors.add("admin.tokens: " + describe(t) + " (expected: a list of { name, token, readOnly })");
+            } else {
+                Set<String> names = new java.util.HashSet<>();
+                for (int i = 0; i < t.size(); i++) {
+                    String path = "admin.tokens[" + i + "]";
+                    if (!object(path, t.get(i), TOKEN_KEYS)) {
+                        continue;
+                    }
+                    String name = string(path + ".name", t.get(i).path("name"), null);
+                    String token = string(path + ".token", t.get(i).path("token"), null);
+                    boolean readOnly = bool(path + ".readOnly", t.get(i).path("readOnly"), false);
+                    if (name == null || token == null) {
+                        errors.add(path + ": needs name and token (expected: { name: oncall, token: "
+                                + "${ONCALL_TOKEN} })");
+                    } else if (token.length() < MIN_TOKEN_CHARS) {
+                        errors.add(path + ".token: too short for '" + name + "' (expected: at least "
+                                + MIN_TOKEN_CHARS + " characters, e.g. from openssl rand -hex 24)");
+                    } else if (!names.add(name)) {
+                        errors.add(path + ".name: duplicate '" + name + "'");
+                    } else {
+                        tokens.add(new AdminConfig.Token(name, token, readOnly));
+                    }
+                }
+            }
+            return new AdminConfig(string("admin.host", n.path("host"), d.host()),
+                    integer("admin.port", n.path("port"), d.port(), 0, 65535), tokens);
         }
 
         StoreConfig store(JsonNode n) {

@@ -15,9 +15,11 @@ import java.util.Optional;
  * @param shadowing threads and queues shared by all shadow work
  * @param comparison endpoint grouping and noise detection, shared by all routes
  * @param store where divergences are kept; empty means in memory only (tests, embedding)
+ * @param admin the admin listener; empty means none (tests, embedding)
  */
 public record ProxyConfig(ListenConfig listen, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes,
-        ShadowingConfig shadowing, ComparisonConfig comparison, Optional<StoreConfig> store) {
+        ShadowingConfig shadowing, ComparisonConfig comparison, Optional<StoreConfig> store,
+        Optional<AdminConfig> admin) {
 
     public ProxyConfig {
         requireNonNull(listen, "listen");
@@ -27,13 +29,18 @@ public record ProxyConfig(ListenConfig listen, Map<String, UpstreamConfig> upstr
         requireNonNull(shadowing, "shadowing");
         requireNonNull(comparison, "comparison");
         requireNonNull(store, "store");
+        requireNonNull(admin, "admin");
     }
 
     public ProxyConfig withListen(ListenConfig newListen) {
-        return new ProxyConfig(newListen, upstreams, routes, shadowing, comparison, store);
+        return new ProxyConfig(newListen, upstreams, routes, shadowing, comparison, store, admin);
     }
 
     public ProxyConfig withStore(Optional<StoreConfig> newStore) {
-        return new ProxyConfig(listen, upstreams, routes, shadowing, comparison, newStore);
+        return new ProxyConfig(listen, upstreams, routes, shadowing, comparison, newStore, admin);
+    }
+
+    public ProxyConfig withAdmin(Optional<AdminConfig> newAdmin) {
+        return new ProxyConfig(listen, upstreams, routes, shadowing, comparison, store, newAdmin);
     }
 }

@@ -268,6 +268,14 @@ public final class ReportBuilder {
         return samples >= NOISE_MIN_SAMPLES;
     }
 
+    /** One stored sample by id, or empty if there is none (deleted by retention, or never stored). */
+    public Optional<Report.Sample> sample(long id) throws SQLException {
+        try (Connection c = db.connect()) {
+            db.migrate(c);
+            return sample(c, id);
+        }
+    }
+
     private Optional<Report.Sample> sample(Connection c, long id) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT at, instance, request_id, method, target,"
                 + " request_headers, request_body, legacy_status, legacy_headers, legacy_body, legacy_ms,"

@@ -145,6 +145,34 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldReadAdminTokensAndRejectWeakOrDuplicateOnes() throws ConfigException {
+        String base = "upstreams: { legacy: { url: http://127.0.0.1:9001 } }\n"
+                + "routes: [ { id: all, match: { pathPrefix: / }, legacy: legacy } ]\n";
+        ProxyConfig ok = loader.parse(base + "admin: { host: 0.0.0.0, port: 9999, tokens: [ { name: oncall, token: "
+                + "abcdefghijklmnop0123 }, { name: viewer, token: zyxwvutsrqponmlk9876, readOnly: true } ] }\n", "t");
+
+        assertThat(ok.admin()).hasValueSatisfying(a -> {
+            assertThat(a.host()).isEqualTo("0.0.0.0");
+            assertThat(a.port()).isEqualTo(9999);
+            assertThat(a.tokens()).extracting(AdminConfig.Token::name).containsExactly("oncall", "viewer");
+            assertThat(a.tokens().get(1).readOnly()).isTrue();
+            assertThat(a.tokens().get(0).toString()).doesNotContain("abcdefghijklmnop0123");
+        });
+        assertThat(loader.parse(base, "t").admin()).contains(AdminConfig.defaults());
+        assertThatThrownBy(() -> loader.parse(base + "admin: { port: 70000, tokens: [ { name: a, token: short },"
+                + " { name: b, token: abcdefghijklmnop0123 }, { name: b, token: abcdefghijklmnop4567 }, { name: c },"
+                + " { name: d, token: abcdefghijklmnop89ab, admin: yes } ] }\n", "t"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors())
+                        .anyMatch(x -> x.startsWith("admin.port: 70000"))
+                        .anyMatch(x -> x.startsWith("admin.tokens[0].token: too short for 'a'"))
+                        .anyMatch(x -> x.startsWith("admin.tokens[2].name: duplicate 'b'"))
+                        .anyMatch(x -> x.startsWith("admin.tokens[3]: needs name and token"))
+                        .anyMatch(x -> x.startsWith("admin.tokens[4].admin: unknown key"))
+                        .allMatch(x -> !x.contains("abcdefghijklmnop"))
+                        .hasSize(5));
+    }
+
+    @Test
     void shouldListEveryMistakeInShadowBreakerAndCompareSettings() {
         String broken = """
                 upstreams:

@@ -77,6 +77,7 @@ class ShutdownIT {
                     upstreams: { legacy: { url: "%s" } }
                     routes: [ { id: all, match: { pathPrefix: / }, legacy: legacy } ]
                     store: { url: "jdbc:h2:file:%s" }
+                    admin: { port: 0 }
                     """.formatted(upstream.url(), dir.resolve("store")));
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process process = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),

@@ -61,8 +61,11 @@ class PostgresStoreIT {
                     && b.outcomes("orders", "diverged", "diverged") == 3);
             a.proxy().store().orElseThrow().flushNow();
             b.proxy().store().orElseThrow().flushNow();
-            Report report = new ReportBuilder(new StoreDatabase(StoreConfig.defaults().withUrl(url(port))),
-                    Clock.systemUTC()).build(Instant.now().minusSeconds(3600), Optional.empty());
+            ReportBuilder reports = new ReportBuilder(new StoreDatabase(StoreConfig.defaults().withUrl(url(port))),
+                    Clock.systemUTC());
+            // Samples are written by each store's own thread: wait until both instances' are in.
+            Fixtures.awaitTrue(() -> sampleCount(port) >= 2);
+            Report report = reports.build(Instant.now().minusSeconds(3600), Optional.empty());
 
             assertThat(report.instances()).containsExactly("proxy-a", "proxy-b");
             Report.RouteReport orders = report.routes().get(0);
@@ -109,6 +112,14 @@ class PostgresStoreIT {
                     assertThat(sum(port, "outcome")).isEqualTo(3);
                 }
             }
+        }
+    }
+
+    private static long sampleCount(int port) {
+        try (Connection c = DriverManager.getConnection(url(port))) {
+            return Long.parseLong(StoreIT.single(c, "SELECT COUNT(*) FROM samples"));
+        } catch (Exception e) {
+            return -1;
         }
     }
 

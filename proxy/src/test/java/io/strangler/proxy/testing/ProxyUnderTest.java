@@ -40,6 +40,9 @@ public final class ProxyUnderTest implements AutoCloseable {
                 // No file store unless the test asks for one: tests must not leave databases behind.
                 config = config.withStore(Optional.empty());
             }
+            if (!yaml.contains("admin:")) {
+                config = config.withAdmin(Optional.empty());
+            }
             return new ProxyUnderTest(StranglerProxy.start(config, listener));
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);

@@ -1,0 +1,331 @@
+package io.strangler.proxy.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.strangler.proxy.config.AdminConfig;
+import io.strangler.proxy.config.Quantities;
+import io.strangler.proxy.report.Report;
+import io.strangler.proxy.report.ReportBuilder;
+import io.strangler.proxy.report.ReportRenderer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers admin requests. Health is answered on the admin event loop; everything that reads the store or renders
+ * runs on the admin workers, and the answer is written back from there (Netty hands the write to the loop).
+ *
+ * <p>One instance per connection; confined to the admin event loop except for the worker tasks it starts.
+ */
+final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
+    private static final String JSON = "application/json; charset=utf-8";
+    private static final Duration DEFAULT_SINCE = Duration.ofHours(24);
+    private static final int MAX_GROUPS = 1_000;
+
+    private final AdminApi api;
+    private final Tokens tokens;
+    private final Executor workers;
+    private final ObjectMapper json = new ObjectMapper().registerModule(new Jdk8Module())
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** The configured tokens, compared in constant time (digests of equal length, every token checked). */
+    static final class Tokens {
+        private final List<AdminConfig.Token> tokens;
+        private final List<byte[]> digests = new ArrayList<>();
+
+        Tokens(List<AdminConfig.Token> tokens) {
+            this.tokens = List.copyOf(tokens);
+            for (AdminConfig.Token t : tokens) {
+                digests.add(sha256(t.token()));
+            }
+        }
+
+        Optional<AdminConfig.Token> match(String presented) {
+            byte[] d = sha256(presented);
+            AdminConfig.Token found = null;
+            for (int i = 0; i < tokens.size(); i++) {
+                if (MessageDigest.isEqual(d, digests.get(i)) && found == null) {
+                    found = tokens.get(i);
+                }
+            }
+            return Optional.ofNullable(found);
+        }
+
+        boolean none() {
+            return tokens.isEmpty();
+        }
+
+        private static byte[] sha256(String s) {
+            try {
+                return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    AdminHandler(AdminApi api, Tokens tokens, Executor workers) {
+        this.api = api;
+        this.tokens = tokens;
+        this.workers = workers;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        if (req.decoderResult().isFailure()) {
+            boolean tooLong = req.decoderResult().cause() instanceof TooLongFrameException;
+            send(ctx, false, error(tooLong ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
+                    : HttpResponseStatus.BAD_REQUEST, tooLong ? "body_too_large" : "malformed_request",
+                    tooLong ? "the request body is larger than " + AdminServer.MAX_BODY_BYTES + " bytes"
+                            : "the request is not valid HTTP/1.1"));
+            return;
+        }
+        QueryStringDecoder q = new QueryStringDecoder(req.uri());
+        String path = q.path();
+        if (path.equals("/health")) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("status", "up");
+            body.put("store", api.store().map(s -> s.reachable() ? "reachable" : "unreachable").orElse("none"));
+            send(ctx, keepAlive, json(HttpResponseStatus.OK, body));
+            return;
+        }
+        if (path.equals("/metrics")) {
+            offload(ctx, keepAlive, () -> text(HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8",
+                    api.registry().scrape()));
+            return;
+        }
+        if (!path.startsWith("/api/")) {
+            send(ctx, keepAlive, error(HttpResponseStatus.NOT_FOUND, "not_found", "no such admin path: " + path));
+            return;
+        }
+        Optional<AdminConfig.Token> caller = authenticate(req);
+        if (caller.isEmpty()) {
+            FullHttpResponse res = error(HttpResponseStatus.UNAUTHORIZED, "unauthorized", tokens.none()
+                    ? "no admin tokens are configured (admin.tokens), so the API is closed"
+                    : "send Authorization: Bearer <token> with a token from admin.tokens");
+            res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"strangler\"");
+            send(ctx, keepAlive, res);
+            return;
+        }
+        if (!req.method().equals(HttpMethod.GET)) {
+            send(ctx, keepAlive, error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
+                    req.method() + " is not allowed on " + path + " (GET only)"));
+            return;
+        }
+        Map<String, List<String>> params = q.parameters();
+        if (path.equals("/api/report")) {
+            offload(ctx, keepAlive, () -> report(params));
+        } else if (path.equals("/api/divergences")) {
+            offload(ctx, keepAlive, () -> divergences(params));
+        } else if (path.startsWith("/api/divergences/")) {
+            String id = path.substring("/api/divergences/".length());
+            offload(ctx, keepAlive, () -> sample(id));
+        } else {
+            send(ctx, keepAlive, error(HttpResponseStatus.NOT_FOUND, "not_found", "no such admin path: " + path));
+        }
+    }
+
+    private Optional<AdminConfig.Token> authenticate(FullHttpRequest req) {
+        String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7) || tokens.none()) {
+            return Optional.empty();
+        }
+        return tokens.match(auth.substring(7).trim());
+    }
+
+    @FunctionalInterface
+    private interface Answer {
+        FullHttpResponse get() throws Exception;
+    }
+
+    /** Runs {@code answer} on a worker and writes what it returns; a worker failure is a 500 with its reason. */
+    private void offload(ChannelHandlerContext ctx, boolean keepAlive, Answer answer) {
+        try {
+            workers.execute(() -> {
+                FullHttpResponse res;
+                try {
+                    res = answer.get();
+                } catch (BadRequest e) {
+                    res = error(HttpResponseStatus.BAD_REQUEST, "bad_request", e.getMessage());
+                } catch (SQLException e) {
+                    res = error(HttpResponseStatus.SERVICE_UNAVAILABLE, "store_unavailable",
+                            "the divergence store cannot be read: " + e.getMessage());
+                } catch (Exception e) {
+                    log.warn("admin request failed", e);
+                    res = error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error", String.valueOf(e));
+                }
+                send(ctx, keepAlive, res);
+            });
+        } catch (RejectedExecutionException e) {
+            send(ctx, keepAlive, error(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy",
+                    "too many admin requests at once; try again"));
+        }
+    }
+
+    /** A client mistake in the query, answered with 400 and this message. */
+    private static final class BadRequest extends Exception {
+        BadRequest(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private ReportBuilder reports() throws BadRequest {
+        return api.reports().orElseThrow(() -> new BadRequest("this proxy has no divergence store"));
+    }
+
+    private static String param(Map<String, List<String>> params, String name) {
+        List<String> v = params.get(name);
+        return v == null || v.isEmpty() ? null : v.get(0);
+    }
+
+    private static Instant since(Map<String, List<String>> params) throws BadRequest {
+        String s = param(params, "since");
+        try {
+            return Instant.now().minus(s == null ? DEFAULT_SINCE : Quantities.parseDuration(s));
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest("since: '" + s + "' (" + e.getMessage() + ")");
+        }
+    }
+
+    private FullHttpResponse report(Map<String, List<String>> params) throws Exception {
+        String format = Optional.ofNullable(param(params, "format")).orElse("json");
+        Report report = reports().build(since(params), Optional.ofNullable(param(params, "route")));
+        return switch (format) {
+            case "json" -> text(HttpResponseStatus.OK, JSON, ReportRenderer.json(report));
+            case "md" -> text(HttpResponseStatus.OK, "text/markdown; charset=utf-8", ReportRenderer.markdown(report));
+            case "html" -> text(HttpResponseStatus.OK, "text/html; charset=utf-8", ReportRenderer.html(report));
+            default -> throw new BadRequest("format: '" + format + "' (expected: json, md or html)");
+        };
+    }
+
+    private FullHttpResponse divergences(Map<String, List<String>> params) throws Exception {
+        int limit;
+        try {
+            limit = Optional.ofNullable(param(params, "limit")).map(Integer::parseInt).orElse(100);
+        } catch (NumberFormatException e) {
+            throw new BadRequest("limit: '" + param(params, "limit") + "' (expected: a whole number)");
+        }
+        if (limit < 1 || limit > MAX_GROUPS) {
+            throw new BadRequest("limit: " + limit + " (expected: 1 to " + MAX_GROUPS + ")");
+        }
+        Report report = reports().build(since(params), Optional.ofNullable(param(params, "route")));
+        List<Map<String, Object>> groups = new ArrayList<>();
+        long comparisons = 0;
+        for (Report.RouteReport route : report.routes()) {
+            comparisons += route.comparisons();
+            for (Report.EndpointReport e : route.endpoints()) {
+                for (Report.DifferenceReport d : e.differences()) {
+                    Map<String, Object> g = new LinkedHashMap<>();
+                    g.put("route", route.route());
+                    g.put("endpoint", e.endpoint());
+                    g.put("path", d.path());
+                    g.put("kind", d.kind());
+                    g.put("count", d.count());
+                    g.put("rate", d.rate());
+                    g.put("noise", d.suspectedNoise());
+                    g.put("lastSeen", d.lastSeen());
+                    g.put("sampleId", d.sample().map(Report.Sample::id).orElse(null));
+                    groups.add(g);
+                }
+            }
+        }
+        groups.sort((a, b) -> Long.compare((Long) b.get("count"), (Long) a.get("count")));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("groups", groups.subList(0, Math.min(limit, groups.size())));
+        body.put("comparisons", comparisons);
+        return json(HttpResponseStatus.OK, body);
+    }
+
+    private FullHttpResponse sample(String id) throws Exception {
+        long n;
+        try {
+            n = Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            throw new BadRequest("sample id: '" + id + "' (expected: a number)");
+        }
+        Optional<Report.Sample> s = reports().sample(n);
+        return s.isPresent() ? json(HttpResponseStatus.OK, s.get())
+                : error(HttpResponseStatus.NOT_FOUND, "not_found", "no sample " + n + " (deleted by retention?)");
+    }
+
+    private FullHttpResponse json(HttpResponseStatus status, Object body) {
+        try {
+            return text(status, JSON, json.writeValueAsString(body) + "\n");
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private FullHttpResponse error(HttpResponseStatus status, String tag, String message) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", tag);
+        body.put("message", message);
+        return json(status, body);
+    }
+
+    private static FullHttpResponse text(HttpResponseStatus status, String contentType, String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                .set("X-Content-Type-Options", "nosniff");
+        return res;
+    }
+
+    private static void send(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse res) {
+        if (keepAlive) {
+            HttpUtil.setKeepAlive(res, true);
+            ctx.writeAndFlush(res);
+        } else {
+            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            ctx.close();
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("admin connection error", cause);
+        ctx.close();
+    }
+}
