@@ -255,6 +255,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     g.put("count", d.count());
                     g.put("rate", d.rate());
                     g.put("noise", d.suspectedNoise());
+                    g.put("firstSeen", d.firstSeen());
                     g.put("lastSeen", d.lastSeen());
                     g.put("sampleId", d.sample().map(Report.Sample::id).orElse(null));
                     groups.add(g);

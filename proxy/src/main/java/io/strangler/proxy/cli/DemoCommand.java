@@ -55,8 +55,13 @@ public final class DemoCommand implements Callable<Integer> {
     static final String DEMO_STORE_URL = "jdbc:h2:file:./strangler-data/demo";
 
     /** The demo's admin token: printed at start; a demo on loopback has nothing to protect. */
-    static final String DEMO_TOKEN = "demo-" + java.util.HexFormat.of().formatHex(
-            java.security.SecureRandom.getSeed(12));
+    static final String DEMO_TOKEN = "demo-" + java.util.HexFormat.of().formatHex(randomBytes(12));
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        new java.security.SecureRandom().nextBytes(b);
+        return b;
+    }
 
     /** The running demo; close it to stop everything. */
     public record Demo(StranglerProxy proxy, DemoBackend legacy, DemoBackend candidate) implements AutoCloseable {

@@ -64,12 +64,13 @@ public record Report(String generatedAt, String since, String store, List<String
 
     /**
      * @param rate count / comparisons of the endpoint
+     * @param firstSeen start of the first minute it was seen in the window
      * @param suspectedNoise legacy's value here never repeats across the stored samples and it differs in nearly
      *     every comparison: probably a timestamp or nonce, listed apart
      * @param sample the latest stored sample showing it
      */
-    public record DifferenceReport(String path, String kind, long count, double rate, String lastSeen,
-            boolean suspectedNoise, Optional<Sample> sample) {
+    public record DifferenceReport(String path, String kind, long count, double rate, String firstSeen,
+            String lastSeen, boolean suspectedNoise, Optional<Sample> sample) {
     }
 
     /** One stored comparison: the request and both answers (redacted when stored). */

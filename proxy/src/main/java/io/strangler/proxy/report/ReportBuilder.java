@@ -76,7 +76,7 @@ public final class ReportBuilder {
         }
     }
 
-    private record Row(String path, String kind, long count, Timestamp lastSeen) {
+    private record Row(String path, String kind, long count, Timestamp firstSeen, Timestamp lastSeen) {
     }
 
     /** route → endpoint → "outcome reason" → count. */
@@ -99,13 +99,14 @@ public final class ReportBuilder {
     private Map<String, Map<String, List<Row>>> differences(Connection c, Timestamp from, Optional<String> route)
             throws SQLException {
         Map<String, Map<String, List<Row>>> out = new TreeMap<>();
-        try (PreparedStatement ps = windowed(c, "SELECT route, endpoint, path, kind, SUM(n), MAX(last_seen)"
+        try (PreparedStatement ps = windowed(c, "SELECT route, endpoint, path, kind, SUM(n), MIN(bucket), MAX(last_seen)"
                 + " FROM difference_counts", " GROUP BY route, endpoint, path, kind", from, route)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.computeIfAbsent(rs.getString(1), k -> new TreeMap<>())
                             .computeIfAbsent(rs.getString(2), k -> new ArrayList<>())
-                            .add(new Row(rs.getString(3), rs.getString(4), rs.getLong(5), rs.getTimestamp(6)));
+                            .add(new Row(rs.getString(3), rs.getString(4), rs.getLong(5), rs.getTimestamp(6),
+                                    rs.getTimestamp(7)));
                 }
             }
         }
@@ -187,7 +188,7 @@ public final class ReportBuilder {
             for (Row r : diffs.getOrDefault(e.getKey(), List.of())) {
                 Optional<Report.Sample> sample = latestSample(c, route, e.getKey(), r);
                 rows.add(new Report.DifferenceReport(r.path(), r.kind(), r.count(), rate(r.count(), comparisons),
-                        r.lastSeen().toInstant().toString(),
+                        r.firstSeen().toInstant().toString(), r.lastSeen().toInstant().toString(),
                         suspectedNoise(c, route, e.getKey(), r, comparisons), sample));
             }
             rows.sort(Comparator.comparingLong(Report.DifferenceReport::count).reversed()

@@ -85,7 +85,7 @@ class AdminIT {
             assertThat(badFormat.statusCode()).isEqualTo(400);
             assertThat(badFormat.body()).contains("format: 'pdf'");
             assertThat(divergences.statusCode()).isEqualTo(200);
-            assertThat(divergences.body()).contains("\"path\" : \"$.price\"", "\"comparisons\" : 3");
+            assertThat(divergences.body()).contains("\"path\" : \"$.price\"", "\"comparisons\" : 3", "\"firstSeen\" : ");
             String id = divergences.body().replaceAll("(?s).*\"sampleId\" : (\\d+).*", "$1");
             HttpResponse<String> sample = get(admin, "/api/divergences/" + id, VIEWER);
             assertThat(sample.statusCode()).isEqualTo(200);

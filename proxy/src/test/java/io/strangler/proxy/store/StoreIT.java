@@ -106,6 +106,20 @@ class StoreIT {
         assertThat(run.err()).contains("schema version 99, newer than this Strangler knows (1)");
     }
 
+    @Test
+    void shouldRefuseADamagedStoreWithTablesButNoVersion() throws Exception {
+        String url = "jdbc:h2:file:" + dir.resolve("damaged");
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE samples (id BIGINT)");
+        }
+
+        IllegalStateException e = org.assertj.core.api.Assertions.catchThrowableOfType(IllegalStateException.class,
+                () -> ProxyUnderTest.start(storeYaml(url, "") + "upstreams: { legacy: { url: \"http://127.0.0.1:9\" } }\n"
+                        + "routes: [ { id: all, match: { pathPrefix: / }, legacy: legacy } ]\n"));
+
+        assertThat(e).hasMessageContaining("has Strangler tables but no strangler_schema version table");
+    }
+
     record CliRun(int code, String out, String err) {
     }
 
