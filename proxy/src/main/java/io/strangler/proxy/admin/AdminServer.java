@@ -4,9 +4,12 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.strangler.proxy.Transport;
 import io.strangler.proxy.config.AdminConfig;
 import java.net.InetSocketAddress;
@@ -29,11 +32,13 @@ public final class AdminServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final ThreadPoolExecutor workers;
     private final Channel channel;
+    private final ChannelGroup connections;
 
-    private AdminServer(EventLoopGroup group, ThreadPoolExecutor workers, Channel channel) {
+    private AdminServer(EventLoopGroup group, ThreadPoolExecutor workers, Channel channel, ChannelGroup connections) {
         this.group = group;
         this.workers = workers;
         this.channel = channel;
+        this.connections = connections;
     }
 
     /**
@@ -51,6 +56,7 @@ public final class AdminServer implements AutoCloseable {
                     return t;
                 });
         AdminHandler.Tokens tokens = new AdminHandler.Tokens(config.tokens());
+        ChannelGroup connections = new DefaultChannelGroup("strangler-admin", GlobalEventExecutor.INSTANCE);
         try {
             Channel ch = new ServerBootstrap()
                     .group(group)
@@ -58,13 +64,14 @@ public final class AdminServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel c) {
+                            connections.add(c);
                             c.pipeline().addLast(new IdleStateHandler(0, 0, 60, TimeUnit.SECONDS),
                                     new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY_BYTES),
                                     new AdminHandler(api, tokens, workers));
                         }
                     })
                     .bind(new InetSocketAddress(config.host(), config.port())).syncUninterruptibly().channel();
-            return new AdminServer(group, workers, ch);
+            return new AdminServer(group, workers, ch, connections);
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownNow();
@@ -84,7 +91,10 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        // Close open keep-alive connections first, and give the loop a moment to see their closes complete: a
+        // loop stopped with reads still in flight (io_uring) can lose their buffers.
+        connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        group.shutdownGracefully(50, 2000, TimeUnit.MILLISECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         workers.shutdownNow();
     }
 }

@@ -324,7 +324,9 @@ public final class ShadowDispatcher implements AutoCloseable {
         }
         closed = true;
         upstreams.values().forEach(Upstream::close);
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        // A short quiet period lets the loops see the closes they just asked for complete: a loop stopped with reads
+        // still in flight (io_uring) can lose their buffers.
+        group.shutdownGracefully(50, 2000, TimeUnit.MILLISECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         compareExecutor.shutdown();
         try {
             if (!compareExecutor.awaitTermination(2, TimeUnit.SECONDS)) {
