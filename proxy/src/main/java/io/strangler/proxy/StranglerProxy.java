@@ -35,6 +35,9 @@ import io.strangler.proxy.store.DivergenceStore;
 import io.strangler.proxy.store.StoreDatabase;
 import io.strangler.proxy.store.StoreException;
 import io.strangler.proxy.upstream.Upstream;
+import io.strangler.toggles.Mode;
+import io.strangler.toggles.RouteState;
+import io.strangler.toggles.RouteToggles;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,6 +49,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
+import org.togglz.core.repository.mem.InMemoryStateRepository;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -57,6 +61,8 @@ import org.slf4j.LoggerFactory;
 public final class StranglerProxy implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StranglerProxy.class);
+    /** How often toggle state is re-read from its repository. */
+    static final Duration TOGGLE_REFRESH = Duration.ofMillis(500);
 
     private final EventLoopGroup group;
     private final Map<String, Upstream> upstreams;
@@ -111,6 +117,12 @@ public final class StranglerProxy implements AutoCloseable {
             }
             listener = ShadowResultListener.both(listener, store.get());
         }
+        Map<String, RouteState> initial = new LinkedHashMap<>();
+        for (RouteConfig r : config.routes()) {
+            initial.put(r.id(), r.candidate().isEmpty() ? RouteState.of(Mode.LEGACY)
+                    : new RouteState(r.mode().toggleMode(), r.pilot().users(), r.pilot().percentage()));
+        }
+        RouteToggles toggles = new RouteToggles(new InMemoryStateRepository(), initial, TOGGLE_REFRESH);
         EventLoopGroup group = transport.newGroup(threads, "strangler-io");
         ComparisonConfig comparison = config.comparison();
         ShadowDispatcher shadows = new ShadowDispatcher(config.shadowing(), transport, registry,
@@ -125,14 +137,16 @@ public final class StranglerProxy implements AutoCloseable {
             List<Route> routes = new ArrayList<>();
             for (RouteConfig r : config.routes()) {
                 RouteMeters meters = new RouteMeters(registry, r.id());
+                UpstreamConfig legacy = config.upstreams().get(r.legacy());
                 Optional<ShadowRoute> shadow = r.candidate()
-                        .map(c -> shadows.route(r, config.upstreams().get(c), config.upstreams().get(r.legacy()),
-                                meters));
+                        .map(c -> shadows.route(r, config.upstreams().get(c), legacy, meters));
+                Optional<ShadowRoute> legacyShadow = r.candidate()
+                        .map(c -> shadows.legacyShadowRoute(r, legacy, meters));
                 routes.add(new Route(r, upstreams.get(r.legacy()), r.candidate().map(upstreams::get), shadow,
-                        meters));
+                        legacyShadow, meters));
             }
             ProxyRuntime runtime = new ProxyRuntime(config.listen(), new RoutingTable(routes),
-                    new DefaultChannelGroup("strangler-clients", GlobalEventExecutor.INSTANCE));
+                    new DefaultChannelGroup("strangler-clients", GlobalEventExecutor.INSTANCE), toggles);
             Gauge.builder(ProxyMeters.IN_FLIGHT.meterName(), runtime, ProxyRuntime::inFlight).register(registry);
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(group)
@@ -171,6 +185,7 @@ public final class StranglerProxy implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             shadows.close();
             store.ifPresent(DivergenceStore::close);
+            toggles.close();
             throw e;
         }
     }
@@ -186,6 +201,11 @@ public final class StranglerProxy implements AutoCloseable {
     /** Every meter of this proxy; {@code scrape()} gives the Prometheus text format. */
     public PrometheusMeterRegistry meterRegistry() {
         return registry;
+    }
+
+    /** Route modes and the kill switch. */
+    public RouteToggles toggles() {
+        return runtime.toggles();
     }
 
     /** The admin listener's port, unless the config has none. */
@@ -237,6 +257,7 @@ public final class StranglerProxy implements AutoCloseable {
         shadows.close();
         store.ifPresent(DivergenceStore::close);
         admin.ifPresent(AdminServer::close);
+        runtime.toggles().close();
         registry.close();
         log.info("strangler stopped");
     }

@@ -6,6 +6,7 @@ import io.strangler.proxy.config.AdminConfig;
 import io.strangler.proxy.config.CircuitBreakerPolicy;
 import io.strangler.proxy.config.ComparisonConfig;
 import io.strangler.proxy.config.ListenConfig;
+import io.strangler.proxy.config.PilotConfig;
 import io.strangler.proxy.config.ProxyConfig;
 import io.strangler.proxy.config.RouteConfig;
 import io.strangler.proxy.config.RouteMode;
@@ -15,6 +16,7 @@ import io.strangler.proxy.config.StoreConfig;
 import io.strangler.proxy.config.UpstreamConfig;
 import io.strangler.proxy.demo.DemoBackend;
 import io.strangler.proxy.shadow.DivergenceLog;
+import io.strangler.toggles.UserSource;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
@@ -106,7 +108,8 @@ public final class DemoCommand implements Callable<Integer> {
     private static RouteConfig route(String id, String prefix, Set<String> methods) {
         return new RouteConfig(id, prefix, methods, Optional.empty(), "legacy", Optional.of("candidate"),
                 RouteMode.SHADOW, false, true, ShadowPolicy.defaults(), CircuitBreakerPolicy.defaults(),
-                CompareRules.defaults());
+                CompareRules.defaults(), new PilotConfig(Optional.of(UserSource.parse("header:X-User-Id")),
+                        Set.of("alice"), 0, Optional.of("X-Pilot"), "on"), false);
     }
 
     @Override

@@ -52,7 +52,8 @@ public final class ConfigLoader {
     private static final Set<String> UPSTREAM_KEYS = Set.of("url", "connectTimeout", "responseTimeout",
             "maxConnections", "idleTimeout");
     private static final Set<String> ROUTE_KEYS = Set.of("id", "match", "legacy", "candidate", "mode",
-            "preserveHost", "servedByHeader", "shadow", "circuitBreaker", "compare");
+            "preserveHost", "servedByHeader", "shadow", "circuitBreaker", "compare", "pilot", "fallbackOn5xx");
+    private static final Set<String> PILOT_KEYS = Set.of("userFrom", "users", "percentage", "header", "headerValue");
     private static final Set<String> SHADOWING_KEYS = Set.of("ioThreads", "compareThreads", "compareQueue",
             "comparePendingBytes");
     private static final Set<String> SHADOW_KEYS = Set.of("sampleRate", "methods", "maxBodyBytes", "maxConcurrent",
@@ -419,7 +420,13 @@ public final class ConfigLoader {
             CircuitBreakerPolicy breaker = breaker(path + ".circuitBreaker", r.path("circuitBreaker"));
             CompareRules compare = compare(path + ".compare", r.path("compare"), shadow.maxBodyBytes());
             shadow = shadow.withLegacySecondary(secondary(path + ".compare.noise", r.path("compare").path("noise")));
-            if (mode != null && mode.shadowsCandidate() && candidate == null && r.path("candidate").isMissingNode()) {
+            PilotConfig pilot = pilot(path + ".pilot", r.path("pilot"));
+            boolean fallbackOn5xx = bool(path + ".fallbackOn5xx", r.path("fallbackOn5xx"), false);
+            if (mode == RouteMode.PILOT && pilot.userFrom().isEmpty() && pilot.header().isEmpty()) {
+                errors.add(path + ".pilot: mode 'pilot' needs a way to recognise pilots (expected: pilot.userFrom "
+                        + "such as header:X-User-Id, or pilot.header such as X-Pilot)");
+            }
+            if (mode != null && mode.needsCandidate() && candidate == null && r.path("candidate").isMissingNode()) {
                 errors.add(path + ".mode: '" + mode.configName() + "' needs a candidate (expected: " + path
                         + ".candidate set to one of " + upstreamIds + ")");
                 return null;
@@ -428,7 +435,27 @@ public final class ConfigLoader {
                 return null;
             }
             return new RouteConfig(id, prefix, methods, host, legacy, Optional.ofNullable(candidate), mode,
-                    preserveHost, servedBy, shadow, breaker, compare);
+                    preserveHost, servedBy, shadow, breaker, compare, pilot, fallbackOn5xx);
+        }
+
+        PilotConfig pilot(String path, JsonNode n) {
+            PilotConfig d = PilotConfig.none();
+            if (n.isMissingNode() || !object(path, n, PILOT_KEYS)) {
+                return d;
+            }
+            Optional<io.strangler.toggles.UserSource> userFrom = Optional.empty();
+            String from = string(path + ".userFrom", n.path("userFrom"), null);
+            if (from != null) {
+                try {
+                    userFrom = Optional.of(io.strangler.toggles.UserSource.parse(from));
+                } catch (IllegalArgumentException e) {
+                    errors.add(path + ".userFrom: " + e.getMessage());
+                }
+            }
+            return new PilotConfig(userFrom, new LinkedHashSet<>(strings(path + ".users", n.path("users"))),
+                    decimal(path + ".percentage", n.path("percentage"), 0, 0, 100),
+                    Optional.ofNullable(string(path + ".header", n.path("header"), null)),
+                    string(path + ".headerValue", n.path("headerValue"), d.headerValue()));
         }
 
         ShadowPolicy shadowPolicy(String path, JsonNode n) {
@@ -623,8 +650,7 @@ public final class ConfigLoader {
                     return m;
                 }
             }
-            errors.add(path + ": '" + v + "' (expected: legacy or shadow; pilot and candidate are not available in "
-                    + "this version)");
+            errors.add(path + ": '" + v + "' (expected: one of legacy, shadow, pilot, candidate)");
             return null;
         }
 

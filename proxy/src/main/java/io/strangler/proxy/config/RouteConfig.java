@@ -21,6 +21,9 @@ import java.util.Set;
  * @param shadow which requests are shadowed and how many shadow calls may be in flight
  * @param circuitBreaker when shadow calls stop because the shadow side fails or is slow
  * @param compare how the two responses are compared
+ * @param pilot how pilot users are recognised, and the initial pilot users and percentage
+ * @param fallbackOn5xx in pilot and candidate modes, serve legacy's answer when the candidate answers a safe
+ *     request with 5xx (connect errors and timeouts fall back always)
  */
 public record RouteConfig(
         String id,
@@ -34,7 +37,9 @@ public record RouteConfig(
         boolean servedByHeader,
         ShadowPolicy shadow,
         CircuitBreakerPolicy circuitBreaker,
-        CompareRules compare) {
+        CompareRules compare,
+        PilotConfig pilot,
+        boolean fallbackOn5xx) {
 
     public RouteConfig {
         requireNonNull(id, "id");
@@ -47,5 +52,6 @@ public record RouteConfig(
         requireNonNull(shadow, "shadow");
         requireNonNull(circuitBreaker, "circuitBreaker");
         requireNonNull(compare, "compare");
+        requireNonNull(pilot, "pilot");
     }
 }

@@ -27,6 +27,8 @@ import io.strangler.proxy.shadow.ResponseCapture;
 import io.strangler.proxy.shadow.ShadowExchange;
 import io.strangler.proxy.shadow.ShadowRoute;
 import io.strangler.proxy.shadow.SkipReason;
+import io.strangler.toggles.Decision;
+import java.util.Optional;
 import io.strangler.proxy.upstream.Upstream;
 import io.strangler.proxy.upstream.UpstreamAcquireException;
 import io.strangler.proxy.upstream.UpstreamConnection;
@@ -51,13 +53,16 @@ final class Exchange implements UpstreamResponseListener {
     private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
     private static final String VIA_SELF = "1.1 strangler";
     private static final AsciiString LEGACY = AsciiString.cached("legacy");
+    private static final AsciiString CANDIDATE = AsciiString.cached("candidate");
     // Headers we copy from an already-validated request need no second validation.
     private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
     private final InboundExchangeHandler owner;
     private final ChannelHandlerContext ctx;
     private final Route route;
-    private final Upstream upstream;
+    private final Decision decision;
+    private Upstream upstream;
+    private boolean fellBack;
     private final FullHttpRequest request;
     private final String target;
     private final String requestId;
@@ -75,12 +80,13 @@ final class Exchange implements UpstreamResponseListener {
     private int status;
     private boolean done;
 
-    Exchange(InboundExchangeHandler owner, ChannelHandlerContext ctx, Route route, FullHttpRequest request,
-            String target, String requestId, String clientAddress) {
+    Exchange(InboundExchangeHandler owner, ChannelHandlerContext ctx, Route route, Decision decision,
+            FullHttpRequest request, String target, String requestId, String clientAddress) {
         this.owner = owner;
         this.ctx = ctx;
         this.route = route;
-        this.upstream = route.legacy();
+        this.decision = decision;
+        this.upstream = decision.servedByCandidate() ? route.candidate().orElseThrow() : route.legacy();
         this.request = request;
         this.target = target;
         this.requestId = requestId;
@@ -94,8 +100,9 @@ final class Exchange implements UpstreamResponseListener {
     /** Sends the request on: to the shadow side if the route says so, and to the served side. */
     void begin() {
         forwarded = forwardedHeaders();
-        if (route.config().mode().shadowsCandidate() && route.shadow().isPresent()) {
-            ShadowRoute sr = route.shadow().get();
+        Optional<ShadowRoute> other = decision.servedByCandidate() ? route.legacyShadow() : route.shadow();
+        if (decision.shadow() && other.isPresent()) {
+            ShadowRoute sr = other.get();
             shadow = sr.dispatch(request, target, forwarded, requestId, route.config().preserveHost());
             if (shadow != null) {
                 capture = shadow.newCapture();
@@ -123,7 +130,10 @@ final class Exchange implements UpstreamResponseListener {
         }
         if (!f.isSuccess()) {
             Throwable cause = f.cause();
-            respondError(cause instanceof UpstreamAcquireException e ? e.error() : ProxyError.UPSTREAM_REFUSED);
+            ProxyError error = cause instanceof UpstreamAcquireException e ? e.error() : ProxyError.UPSTREAM_REFUSED;
+            if (!fallBackToLegacy(error.tag())) {
+                respondError(error);
+            }
             return;
         }
         connection = (UpstreamConnection) f.getNow();
@@ -179,6 +189,15 @@ final class Exchange implements UpstreamResponseListener {
 
     @Override
     public void onHead(HttpResponse upstreamHead) {
+        if (upstreamHead.status().code() >= 500 && route.config().fallbackOn5xx() && upstream != route.legacy()
+                && !fellBack && isSafe(request.method())) {
+            // Nothing went to the client yet: drop the candidate's 5xx (and its connection) and ask legacy.
+            UpstreamConnection c = connection;
+            connection = null;
+            c.abort();
+            fallBackToLegacy("candidate_5xx");
+            return;
+        }
         if (capture != null) {
             capture.head(upstreamHead);
         }
@@ -201,7 +220,7 @@ final class Exchange implements UpstreamResponseListener {
         String via = h.get(HttpHeaderNames.VIA);
         h.set(HttpHeaderNames.VIA, via == null ? VIA_SELF : via + ", " + VIA_SELF);
         if (route.config().servedByHeader()) {
-            h.set(SERVED_BY, LEGACY);
+            h.set(SERVED_BY, upstream == route.legacy() ? LEGACY : CANDIDATE);
         }
         keepAlive = clientKeepAlive && !closeDelimited && !owner.closeRequested();
         if (!keepAlive) {
@@ -257,7 +276,7 @@ final class Exchange implements UpstreamResponseListener {
         } else if (retryable && attempts < 2 && isIdempotent(request.method())) {
             // A reused keep-alive connection was closed by the upstream just as we sent on it: try a fresh one.
             start();
-        } else {
+        } else if (!fallBackToLegacy(error.tag())) {
             respondError(error);
         }
     }
@@ -279,6 +298,32 @@ final class Exchange implements UpstreamResponseListener {
             connection = null;
         }
         finish(false);
+    }
+
+    /**
+     * The candidate failed a safe request it was serving before any byte reached the client: serve legacy's answer
+     * instead. Returns false when that does not apply (legacy serving, unsafe method, already fallen back).
+     */
+    private boolean fallBackToLegacy(String why) {
+        if (fellBack || upstream == route.legacy() || !isSafe(request.method())) {
+            return false;
+        }
+        fellBack = true;
+        route.meters().fallback(why);
+        if (shadow != null) {
+            shadow.servedSkipped(SkipReason.FALLBACK);
+            shadow = null;
+            capture = null;
+        }
+        upstream = route.legacy();
+        attempts = 0;
+        forwarded = forwardedHeaders();
+        start();
+        return true;
+    }
+
+    private static boolean isSafe(HttpMethod m) {
+        return HttpMethod.GET.equals(m) || HttpMethod.HEAD.equals(m) || HttpMethod.OPTIONS.equals(m);
     }
 
     private void respondError(ProxyError error) {

@@ -14,7 +14,9 @@ import io.strangler.proxy.exchange.ErrorResponses;
 import io.strangler.proxy.exchange.ProxyError;
 import io.strangler.proxy.exchange.RequestIds;
 import io.strangler.proxy.exchange.RequestTarget;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.strangler.proxy.routing.Route;
+import io.strangler.toggles.Decision;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -96,7 +98,11 @@ final class InboundExchangeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         runtime.exchangeStarted();
-        current = new Exchange(this, ctx, route.get(), request, target, requestId, clientAddress);
+        Route r = route.get();
+        HttpHeaders headers = request.headers();
+        Decision decision = r.candidate().isEmpty() ? Decision.LEGACY_ONLY
+                : runtime.toggles().decide(r.id(), r.pilotPolicy(), headers::get);
+        current = new Exchange(this, ctx, r, decision, request, target, requestId, clientAddress);
         current.begin();
     }
 

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.netty.channel.group.ChannelGroup;
 import io.strangler.proxy.config.ListenConfig;
 import io.strangler.proxy.routing.RoutingTable;
+import io.strangler.toggles.RouteToggles;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -19,11 +20,14 @@ public final class ProxyRuntime {
     private final ListenConfig listen;
     private final AtomicReference<RoutingTable> routing;
     private final ChannelGroup clientChannels;
+    private final RouteToggles toggles;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
 
-    public ProxyRuntime(ListenConfig listen, RoutingTable routing, ChannelGroup clientChannels) {
+    public ProxyRuntime(ListenConfig listen, RoutingTable routing, ChannelGroup clientChannels,
+            RouteToggles toggles) {
         this.listen = requireNonNull(listen, "listen");
+        this.toggles = requireNonNull(toggles, "toggles");
         this.routing = new AtomicReference<>(requireNonNull(routing, "routing"));
         this.clientChannels = requireNonNull(clientChannels, "clientChannels");
     }
@@ -39,6 +43,11 @@ public final class ProxyRuntime {
     /** Swaps in a new routing snapshot; requests already routed keep the old one. */
     public void replaceRouting(RoutingTable table) {
         routing.set(requireNonNull(table, "table"));
+    }
+
+    /** Route modes and the kill switch; decisions read memory only. */
+    public RouteToggles toggles() {
+        return toggles;
     }
 
     public ChannelGroup clientChannels() {

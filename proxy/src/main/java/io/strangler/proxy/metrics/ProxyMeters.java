@@ -26,6 +26,9 @@ public enum ProxyMeters {
     SHADOW_COMPARE_PENDING_BYTES("strangler.shadow.compare.pending.bytes", Meter.Type.GAUGE),
     /** Shadow calls in flight. */
     SHADOW_IN_FLIGHT("strangler.shadow.inflight", Meter.Type.GAUGE, "route"),
+    /** Served requests the candidate failed (connect error, timeout, reset, 5xx with fallbackOn5xx) that legacy
+     *  answered instead. */
+    FALLBACKS("strangler.fallbacks", Meter.Type.COUNTER, "route", "reason"),
     /** Requests received and not yet answered. */
     IN_FLIGHT("strangler.requests.inflight", Meter.Type.GAUGE),
     /** Divergence samples dropped because the store's queue was full (counts are never dropped). */

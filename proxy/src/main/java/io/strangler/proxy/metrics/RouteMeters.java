@@ -26,6 +26,7 @@ public final class RouteMeters {
     private final Map<String, Timers> served = new ConcurrentHashMap<>();
     private final Map<String, Timers> shadowCalls = new ConcurrentHashMap<>();
     private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
+    private final Map<String, Counter> fallbacks = new ConcurrentHashMap<>();
     private final Timer compare;
 
     /** Latency timers of one upstream by status class, created on first use. */
@@ -83,6 +84,16 @@ public final class RouteMeters {
             c = outcomes.computeIfAbsent(key, k -> Counter.builder(ProxyMeters.SHADOW_OUTCOMES.meterName())
                     .tags("route", route, "outcome", outcome, "reason", reason)
                     .register(registry));
+        }
+        c.increment();
+    }
+
+    /** A served request the candidate failed, answered by legacy instead; {@code why} is the failure tag. */
+    public void fallback(String why) {
+        Counter c = fallbacks.get(why);
+        if (c == null) {
+            c = fallbacks.computeIfAbsent(why, w -> Counter.builder(ProxyMeters.FALLBACKS.meterName())
+                    .tags("route", route, "reason", w).register(registry));
         }
         c.increment();
     }

@@ -14,22 +14,29 @@ import java.util.Optional;
  * @param config the route as configured
  * @param legacy the legacy upstream
  * @param candidate the candidate upstream, if the route has one
- * @param shadow the shadow machinery towards the candidate, if the route has one
+ * @param shadow the shadow machinery towards the candidate (legacy served), if the route has a candidate
+ * @param legacyShadow the shadow machinery towards legacy (candidate served), if the route has a candidate
  * @param meters the route's meters
  */
 public record Route(RouteConfig config, Upstream legacy, Optional<Upstream> candidate, Optional<ShadowRoute> shadow,
-        RouteMeters meters) {
+        Optional<ShadowRoute> legacyShadow, RouteMeters meters) {
 
     public Route {
         requireNonNull(config, "config");
         requireNonNull(legacy, "legacy");
         requireNonNull(candidate, "candidate");
         requireNonNull(shadow, "shadow");
+        requireNonNull(legacyShadow, "legacyShadow");
         requireNonNull(meters, "meters");
     }
 
     public String id() {
         return config.id();
+    }
+
+    /** How the route recognises pilot users. */
+    public io.strangler.toggles.PilotPolicy pilotPolicy() {
+        return config.pilot().policy();
     }
 
     /** True if this route takes a request with this (lower-case, port-less) host, method and path. */

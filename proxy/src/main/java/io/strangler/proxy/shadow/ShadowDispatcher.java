@@ -115,18 +115,34 @@ public final class ShadowDispatcher implements AutoCloseable {
      */
     public ShadowRoute route(RouteConfig route, UpstreamConfig shadowUpstream, UpstreamConfig legacy,
             RouteMeters meters) {
-        Bulkhead bulkhead = bulkheads.bulkhead(route.id(), BulkheadConfig.custom()
+        return route(route, route.id(), shadowUpstream, route.shadow().legacySecondary() ? legacy : null, meters,
+                false);
+    }
+
+    /**
+     * Builds the shadow machinery for when the candidate serves: legacy is the shadow side, with its own bulkhead
+     * and breaker (named {@code <route>:legacy}), and the comparison still reads legacy as the control.
+     */
+    public ShadowRoute legacyShadowRoute(RouteConfig route, UpstreamConfig legacy, RouteMeters meters) {
+        return route(route, route.id() + ":legacy", legacy, null, meters, true);
+    }
+
+    private ShadowRoute route(RouteConfig route, String name, UpstreamConfig shadowUpstream, UpstreamConfig legacy,
+            RouteMeters meters, boolean servedByCandidate) {
+        Bulkhead bulkhead = bulkheads.bulkhead(name, BulkheadConfig.custom()
                 .maxConcurrentCalls(route.shadow().maxConcurrent())
                 .maxWaitDuration(java.time.Duration.ZERO)
                 .build());
-        CircuitBreaker breaker = breakers.circuitBreaker(route.id(), breakerConfig(route.circuitBreaker()));
+        CircuitBreaker breaker = breakers.circuitBreaker(name, breakerConfig(route.circuitBreaker()));
         Upstream upstream = shadowSideOf(shadowUpstream);
-        Upstream secondary = route.shadow().legacySecondary() ? shadowSideOf(legacy) : null;
+        Upstream secondary = legacy == null ? null : shadowSideOf(legacy);
         ShadowRoute shadowRoute = new ShadowRoute(this, route.id(), route.shadow(), new ShadowGuards(bulkhead, breaker),
-                upstream, secondary, route.compare(), meters);
-        Gauge.builder(ProxyMeters.SHADOW_IN_FLIGHT.meterName(), shadowRoute, ShadowRoute::inFlight)
-                .tag("route", route.id())
-                .register(registry);
+                upstream, secondary, route.compare(), meters, servedByCandidate);
+        if (!servedByCandidate) {
+            Gauge.builder(ProxyMeters.SHADOW_IN_FLIGHT.meterName(), shadowRoute, ShadowRoute::inFlight)
+                    .tag("route", route.id())
+                    .register(registry);
+        }
         return shadowRoute;
     }
 
@@ -264,18 +280,21 @@ public final class ShadowDispatcher implements AutoCloseable {
         RouteMeters meters = exchange.route().meters();
         ShadowExchange.Side served = exchange.served();
         ShadowExchange.Side shadow = exchange.shadow();
-        // Shadow mode: legacy is served and is the control; the candidate is the shadow.
-        Observation legacy = served.observation();
-        Observation candidate = shadow.observation();
+        // Legacy is always the control: when the candidate serves, legacy is the shadow side.
+        boolean candidateServed = exchange.route().servedByCandidate();
+        Observation legacy = candidateServed ? shadow.observation() : served.observation();
+        Observation candidate = candidateServed ? served.observation() : shadow.observation();
+        ShadowExchange.Side legacySide = candidateServed ? shadow : served;
+        ShadowExchange.Side candidateSide = candidateServed ? served : shadow;
         ShadowOutcome outcome;
         String reason;
         Optional<Comparison> comparison = Optional.empty();
         try {
-            if (served.failure() != null || shadow.failure() != null) {
+            if (legacySide.failure() != null || candidateSide.failure() != null) {
                 outcome = ShadowOutcome.FAILED;
-                reason = served.failure() != null && shadow.failure() != null ? "both_failed"
-                        : served.failure() != null ? "legacy_" + served.failure().tag()
-                        : "candidate_" + shadow.failure().tag();
+                reason = legacySide.failure() != null && candidateSide.failure() != null ? "both_failed"
+                        : legacySide.failure() != null ? "legacy_" + legacySide.failure().tag()
+                        : "candidate_" + candidateSide.failure().tag();
             } else {
                 long start = System.nanoTime();
                 ShadowExchange.Side secondary = exchange.secondary();
@@ -301,8 +320,8 @@ public final class ShadowDispatcher implements AutoCloseable {
         meters.outcome(outcome.tag(), reason);
         try {
             listener.onResult(new ShadowResult(exchange.request(), exchange.recorded(), exchange.requestId(),
-                    "legacy", outcome, reason, comparison, Optional.of(legacy), Optional.of(candidate),
-                    exchange.at()));
+                    candidateServed ? "candidate" : "legacy", outcome, reason, comparison,
+                    Optional.of(served.observation()), Optional.of(shadow.observation()), exchange.at()));
         } catch (RuntimeException e) {
             log.warn("a shadow result listener failed on route {}", exchange.request().routeId(), e);
         }

@@ -24,10 +24,12 @@ public final class ShadowRoute {
     private final CompareRules rules;
     private final RouteMeters meters;
     private final long timeoutNanos;
+    private final boolean servedByCandidate;
 
     /** @param secondary legacy as reached from the shadow loops, for the secondary call; null if not used */
     ShadowRoute(ShadowDispatcher dispatcher, String routeId, ShadowPolicy policy, ShadowGuards guards,
-            Upstream upstream, Upstream secondary, CompareRules rules, RouteMeters meters) {
+            Upstream upstream, Upstream secondary, CompareRules rules, RouteMeters meters, boolean servedByCandidate) {
+        this.servedByCandidate = servedByCandidate;
         this.dispatcher = dispatcher;
         this.routeId = routeId;
         this.policy = policy;
@@ -51,6 +53,11 @@ public final class ShadowRoute {
     public ShadowExchange dispatch(FullHttpRequest request, String target, HttpHeaders headers, String requestId,
             boolean preserveHost) {
         return dispatcher.dispatch(this, request, target, headers, requestId, preserveHost);
+    }
+
+    /** True when the candidate serves and this shadows legacy: the comparison is read the other way round. */
+    public boolean servedByCandidate() {
+        return servedByCandidate;
     }
 
     public String routeId() {

@@ -22,7 +22,9 @@ public enum SkipReason {
     /** The client went away before the served response was complete, so there is nothing whole to compare. */
     CLIENT_GONE,
     /** The proxy was stopping. */
-    SHUTTING_DOWN;
+    SHUTTING_DOWN,
+    /** The candidate failed a request it was serving and legacy answered instead: nothing like-for-like to compare. */
+    FALLBACK;
 
     private final String tag = name().toLowerCase(Locale.ROOT);
 

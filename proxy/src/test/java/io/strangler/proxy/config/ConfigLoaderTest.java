@@ -82,7 +82,7 @@ class ConfigLoaderTest {
                   legacy: { url: "https://secure:443" }
                   other: { url: "http://x:1/base" }
                 routes:
-                  - { id: r, match: { pathPrefix: api, methods: [GET, "G T"] }, legacy: other, mode: pilot }
+                  - { id: r, match: { pathPrefix: api, methods: [GET, "G T"] }, legacy: other, mode: canary }
                 """;
 
         assertThatThrownBy(() -> loader.parse(broken, "t.yaml"))
@@ -93,7 +93,8 @@ class ConfigLoaderTest {
                         .anyMatch(s -> s.startsWith("upstreams.other.url: 'http://x:1/base' has a path"))
                         .anyMatch(s -> s.startsWith("routes[0].match.pathPrefix: 'api'"))
                         .anyMatch(s -> s.startsWith("routes[0].match.methods[1]: 'G T'"))
-                        .anyMatch(s -> s.startsWith("routes[0].mode: 'pilot' (expected: legacy or shadow"))
+                        .anyMatch(s -> s.startsWith("routes[0].mode: 'canary' (expected: one of legacy, shadow, pilot, "
+                                + "candidate)"))
                         .hasSize(7));
     }
 

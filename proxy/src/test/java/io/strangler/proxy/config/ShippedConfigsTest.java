@@ -35,7 +35,7 @@ class ShippedConfigsTest {
     void shouldLoadEveryYamlBlockInTheReadmeAndConfigurationReference() throws Exception {
         List<String> blocks = new ArrayList<>();
         for (String doc : List.of("README.md", "docs/configuration.md", "docs/performance.md",
-                "docs/shadowing.md")) {
+                "docs/shadowing.md", "docs/pilot-and-modes.md")) {
             Matcher m = Pattern.compile("```yaml\\n(.*?)```", Pattern.DOTALL)
                     .matcher(Files.readString(ROOT.resolve(doc)));
             while (m.find()) {

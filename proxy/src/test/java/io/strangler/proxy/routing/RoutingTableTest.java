@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.strangler.comparator.CompareRules;
 import io.strangler.proxy.Transport;
 import io.strangler.proxy.config.CircuitBreakerPolicy;
+import io.strangler.proxy.config.PilotConfig;
 import io.strangler.proxy.config.RouteConfig;
 import io.strangler.proxy.config.RouteMode;
 import io.strangler.proxy.config.ShadowPolicy;
@@ -25,7 +26,8 @@ class RoutingTableTest {
     private static Route route(String id, String prefix, Set<String> methods, String host) {
         return new Route(new RouteConfig(id, prefix, methods, Optional.ofNullable(host), "legacy", Optional.empty(),
                 RouteMode.LEGACY, false, true, ShadowPolicy.defaults(), CircuitBreakerPolicy.defaults(),
-                CompareRules.defaults()), LEGACY, Optional.empty(), Optional.empty(),
+                CompareRules.defaults(), PilotConfig.none(), false), LEGACY, Optional.empty(), Optional.empty(),
+                Optional.empty(),
                 new RouteMeters(new SimpleMeterRegistry(), id));
     }
 
