@@ -18,6 +18,7 @@ import io.strangler.proxy.admin.AdminApi;
 import io.strangler.proxy.admin.AdminServer;
 import io.strangler.proxy.config.ComparisonConfig;
 import io.strangler.proxy.config.ProxyConfig;
+import io.strangler.proxy.config.StoreConfig;
 import io.strangler.proxy.config.RouteConfig;
 import io.strangler.proxy.config.UpstreamConfig;
 import io.strangler.proxy.inbound.DrainEvent;
@@ -34,6 +35,7 @@ import io.strangler.proxy.shadow.ShadowRoute;
 import io.strangler.proxy.store.DivergenceStore;
 import io.strangler.proxy.store.StoreDatabase;
 import io.strangler.proxy.store.StoreException;
+import io.strangler.proxy.toggle.ToggleService;
 import io.strangler.proxy.upstream.Upstream;
 import io.strangler.toggles.Mode;
 import io.strangler.toggles.RouteState;
@@ -49,7 +51,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
-import org.togglz.core.repository.mem.InMemoryStateRepository;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -122,7 +123,10 @@ public final class StranglerProxy implements AutoCloseable {
             initial.put(r.id(), r.candidate().isEmpty() ? RouteState.of(Mode.LEGACY)
                     : new RouteState(r.mode().toggleMode(), r.pilot().users(), r.pilot().percentage()));
         }
-        RouteToggles toggles = new RouteToggles(new InMemoryStateRepository(), initial, TOGGLE_REFRESH);
+        ToggleService toggleService = ToggleService.create(config.store().map(StoreDatabase::new), initial,
+                TOGGLE_REFRESH, Clock.systemUTC(), config.store().map(StoreConfig::instance)
+                        .orElse(StoreConfig.defaultInstance()));
+        RouteToggles toggles = toggleService.toggles();
         EventLoopGroup group = transport.newGroup(threads, "strangler-io");
         ComparisonConfig comparison = config.comparison();
         ShadowDispatcher shadows = new ShadowDispatcher(config.shadowing(), transport, registry,
@@ -170,7 +174,7 @@ public final class StranglerProxy implements AutoCloseable {
                     Optional<ReportBuilder> reports = config.store().map(sc -> new ReportBuilder(
                             new StoreDatabase(sc), Clock.systemUTC()));
                     admin = Optional.of(AdminServer.start(config.admin().get(), transport,
-                            new AdminApi(registry, store, reports)));
+                            new AdminApi(registry, store, reports, toggleService)));
                 } catch (IllegalStateException e) {
                     server.close().syncUninterruptibly();
                     throw e;
@@ -185,7 +189,7 @@ public final class StranglerProxy implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             shadows.close();
             store.ifPresent(DivergenceStore::close);
-            toggles.close();
+            toggleService.close();
             throw e;
         }
     }

@@ -44,6 +44,7 @@ public final class RouteToggles implements AutoCloseable {
 
     private final StateRepository repository;
     private final Map<String, Feature> features = new LinkedHashMap<>();
+    private final Map<String, FeatureState> initialStates = new LinkedHashMap<>();
     private final Feature killSwitch = new NamedFeature(KILL_SWITCH);
     private final PilotActivationStrategy strategy = new PilotActivationStrategy();
     private final ScheduledExecutorService refresher;
@@ -59,12 +60,21 @@ public final class RouteToggles implements AutoCloseable {
     public RouteToggles(StateRepository repository, Map<String, RouteState> initial, Duration refresh) {
         this.repository = requireNonNull(repository, "repository");
         initial.forEach((route, state) -> {
-            Feature f = new NamedFeature(FEATURE_PREFIX + route);
-            features.put(route, f);
-            if (repository.getFeatureState(f) == null) {
-                repository.setFeatureState(toFeatureState(route, state));
-            }
+            features.put(route, new NamedFeature(FEATURE_PREFIX + route));
+            initialStates.put(route, toFeatureState(route, state));
         });
+        try {
+            features.forEach((route, f) -> {
+                if (repository.getFeatureState(f) == null) {
+                    repository.setFeatureState(initialStates.get(route));
+                }
+            });
+        } catch (RuntimeException e) {
+            // Unreachable at start: run on the config's states until it can be read (reload says so).
+            log.warn("toggle state cannot be read at start ({}); using the config's modes until it can",
+                    e.toString());
+        }
+        snapshot = new Snapshot(Collections.unmodifiableMap(new LinkedHashMap<>(initialStates)), false);
         reload();
         this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "strangler-toggles-refresh");
@@ -161,7 +171,8 @@ public final class RouteToggles implements AutoCloseable {
             Map<String, FeatureState> routes = new LinkedHashMap<>();
             for (Map.Entry<String, Feature> e : features.entrySet()) {
                 FeatureState fs = repository.getFeatureState(e.getValue());
-                routes.put(e.getKey(), fs != null ? fs : snapshot.routes().get(e.getKey()));
+                routes.put(e.getKey(), fs != null ? fs : snapshot.routes().getOrDefault(e.getKey(),
+                        initialStates.get(e.getKey())));
             }
             FeatureState kill = repository.getFeatureState(killSwitch);
             snapshot = new Snapshot(Collections.unmodifiableMap(routes), kill != null && kill.isEnabled());

@@ -24,6 +24,9 @@ import io.strangler.proxy.config.Quantities;
 import io.strangler.proxy.report.Report;
 import io.strangler.proxy.report.ReportBuilder;
 import io.strangler.proxy.report.ReportRenderer;
+import io.strangler.proxy.toggle.AuditLog;
+import io.strangler.proxy.toggle.ToggleService;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -139,22 +142,150 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             send(ctx, keepAlive, res);
             return;
         }
-        if (!req.method().equals(HttpMethod.GET)) {
-            send(ctx, keepAlive, error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
-                    req.method() + " is not allowed on " + path + " (GET only)"));
+        Map<String, List<String>> params = q.parameters();
+        HttpMethod method = req.method();
+        boolean write = !method.equals(HttpMethod.GET);
+        if (write && caller.get().readOnly()) {
+            send(ctx, keepAlive, error(HttpResponseStatus.FORBIDDEN, "forbidden", "the token '"
+                    + caller.get().name() + "' is read-only"));
             return;
         }
-        Map<String, List<String>> params = q.parameters();
-        if (path.equals("/api/report")) {
+        String actor = caller.get().name();
+        if (path.equals("/api/toggles") && !write) {
+            send(ctx, keepAlive, json(HttpResponseStatus.OK, api.toggles().describe()));
+        } else if (path.startsWith("/api/toggles/") && !path.equals("/api/toggles/revert") && method.equals(
+                HttpMethod.PUT)) {
+            String route = path.substring("/api/toggles/".length());
+            byte[] body = bytes(req);
+            offload(ctx, keepAlive, () -> setToggle(actor, route, body));
+        } else if (path.equals("/api/toggles/revert") && method.equals(HttpMethod.POST)) {
+            byte[] body = bytes(req);
+            offload(ctx, keepAlive, () -> revert(actor, body));
+        } else if (path.equals("/api/kill-switch") && method.equals(HttpMethod.POST)) {
+            byte[] body = bytes(req);
+            offload(ctx, keepAlive, () -> killSwitch(actor, body));
+        } else if (path.equals("/api/audit") && !write) {
+            offload(ctx, keepAlive, () -> audit(params));
+        } else if (path.equals("/api/report") && !write) {
             offload(ctx, keepAlive, () -> report(params));
-        } else if (path.equals("/api/divergences")) {
+        } else if (path.equals("/api/divergences") && !write) {
             offload(ctx, keepAlive, () -> divergences(params));
-        } else if (path.startsWith("/api/divergences/")) {
+        } else if (path.startsWith("/api/divergences/") && !write) {
             String id = path.substring("/api/divergences/".length());
             offload(ctx, keepAlive, () -> sample(id));
+        } else if (KNOWN.stream().anyMatch(path::startsWith)) {
+            send(ctx, keepAlive, error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
+                    method + " is not allowed on " + path));
         } else {
             send(ctx, keepAlive, error(HttpResponseStatus.NOT_FOUND, "not_found", "no such admin path: " + path));
         }
+    }
+
+    private static final List<String> KNOWN = List.of("/api/toggles", "/api/kill-switch", "/api/audit",
+            "/api/report", "/api/divergences");
+
+    private static byte[] bytes(FullHttpRequest req) {
+        byte[] b = new byte[req.content().readableBytes()];
+        req.content().getBytes(req.content().readerIndex(), b);
+        return b;
+    }
+
+    private JsonNode body(byte[] bytes) throws BadRequest {
+        if (bytes.length == 0) {
+            throw new BadRequest("missing JSON body");
+        }
+        try {
+            JsonNode n = json.readTree(bytes);
+            if (n == null || !n.isObject()) {
+                throw new BadRequest("the body must be a JSON object");
+            }
+            return n;
+        } catch (java.io.IOException e) {
+            String msg = String.valueOf(e.getMessage());
+            int nl = msg.indexOf('\n');
+            throw new BadRequest("malformed JSON: " + (nl < 0 ? msg : msg.substring(0, nl)));
+        }
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    private FullHttpResponse setToggle(String actor, String route, byte[] bytes) throws Exception {
+        JsonNode b = body(bytes);
+        Optional<java.util.Set<String>> users = Optional.empty();
+        if (b.has("pilotUsers")) {
+            if (!b.get("pilotUsers").isArray()) {
+                throw new BadRequest("pilotUsers: expected a list of user ids");
+            }
+            java.util.Set<String> u = new java.util.TreeSet<>();
+            b.get("pilotUsers").forEach(x -> u.add(x.asText()));
+            users = Optional.of(u);
+        }
+        Optional<Double> percentage = Optional.empty();
+        if (b.has("percentage")) {
+            if (!b.get("percentage").isNumber()) {
+                throw new BadRequest("percentage: expected a number from 0 to 100");
+            }
+            percentage = Optional.of(b.get("percentage").asDouble());
+        }
+        Optional<java.util.Set<String>> u = users;
+        Optional<Double> pct = percentage;
+        return toggled(() -> api.toggles().set(actor, "api", route, text(b, "mode"), u, pct, text(b, "reason")));
+    }
+
+    private FullHttpResponse killSwitch(String actor, byte[] bytes) throws Exception {
+        JsonNode b = body(bytes);
+        if (!b.has("on") || !b.get("on").isBoolean()) {
+            throw new BadRequest("on: expected true or false");
+        }
+        return toggled(() -> api.toggles().killSwitch(actor, "api", b.get("on").asBoolean(), text(b, "reason")));
+    }
+
+    private FullHttpResponse revert(String actor, byte[] bytes) throws Exception {
+        JsonNode b = body(bytes);
+        if (!b.has("auditId") || !b.get("auditId").canConvertToLong()) {
+            throw new BadRequest("auditId: expected the id of an audit entry");
+        }
+        return toggled(() -> api.toggles().revert(actor, "api", b.get("auditId").asLong(), text(b, "reason")));
+    }
+
+    @FunctionalInterface
+    private interface Change {
+        AuditLog.Entry apply() throws ToggleService.Refused, java.sql.SQLException;
+    }
+
+    private FullHttpResponse toggled(Change change) throws Exception {
+        try {
+            AuditLog.Entry e = change.apply();
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("audit", e);
+            out.put("toggles", api.toggles().describe());
+            return json(HttpResponseStatus.OK, out);
+        } catch (ToggleService.Refused r) {
+            return error(r.notFound() ? HttpResponseStatus.NOT_FOUND : HttpResponseStatus.BAD_REQUEST,
+                    r.notFound() ? "not_found" : "bad_request", r.getMessage());
+        }
+    }
+
+    /** The {@code limit} parameter: 1 to {@link #MAX_GROUPS}, 100 when absent. */
+    private static int limit(Map<String, List<String>> params) throws BadRequest {
+        int limit;
+        try {
+            limit = Optional.ofNullable(param(params, "limit")).map(Integer::parseInt).orElse(100);
+        } catch (NumberFormatException e) {
+            throw new BadRequest("limit: '" + param(params, "limit") + "' (expected: a whole number)");
+        }
+        if (limit < 1 || limit > MAX_GROUPS) {
+            throw new BadRequest("limit: " + limit + " (expected: 1 to " + MAX_GROUPS + ")");
+        }
+        return limit;
+    }
+
+    private FullHttpResponse audit(Map<String, List<String>> params) throws Exception {
+        int limit = limit(params);
+        return json(HttpResponseStatus.OK, Map.of("entries", api.toggles().auditLog(limit)));
     }
 
     private Optional<AdminConfig.Token> authenticate(FullHttpRequest req) {
@@ -231,15 +362,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private FullHttpResponse divergences(Map<String, List<String>> params) throws Exception {
-        int limit;
-        try {
-            limit = Optional.ofNullable(param(params, "limit")).map(Integer::parseInt).orElse(100);
-        } catch (NumberFormatException e) {
-            throw new BadRequest("limit: '" + param(params, "limit") + "' (expected: a whole number)");
-        }
-        if (limit < 1 || limit > MAX_GROUPS) {
-            throw new BadRequest("limit: " + limit + " (expected: 1 to " + MAX_GROUPS + ")");
-        }
+        int limit = limit(params);
         Report report = reports().build(since(params), Optional.ofNullable(param(params, "route")));
         List<Map<String, Object>> groups = new ArrayList<>();
         long comparisons = 0;

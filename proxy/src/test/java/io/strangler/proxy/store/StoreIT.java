@@ -103,7 +103,7 @@ class StoreIT {
         CliRun run = cli("run", "--config", config.toString());
 
         assertThat(run.code()).isEqualTo(1);
-        assertThat(run.err()).contains("schema version 99, newer than this Strangler knows (1)");
+        assertThat(run.err()).contains("schema version 99, newer than this Strangler knows (2)");
     }
 
     @Test

@@ -1,0 +1,160 @@
+package io.strangler.proxy.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strangler.proxy.testing.Fixtures;
+import io.strangler.proxy.testing.ProxyUnderTest;
+import io.strangler.proxy.testing.TestUpstream;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Flipping modes and the kill switch over the admin API: effect on the next request, audit, revert, bad input. */
+class ToggleApiIT {
+
+    private static final String ONCALL = "oncall-token-0123456789abcdef";
+    private static final String VIEWER = "viewer-token-0123456789abcdef";
+
+    @TempDir
+    Path dir;
+
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private HttpResponse<String> call(int port, String method, String path, String token, String body)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String config(String storeUrl, String instance, TestUpstream legacy, TestUpstream candidate) {
+        return "store: { url: \"" + storeUrl + "\", instance: " + instance + " }\n"
+                + "admin: { port: 0, tokens: [ { name: oncall, token: " + ONCALL + " },"
+                + " { name: viewer, token: " + VIEWER + ", readOnly: true } ] }\n"
+                + Fixtures.shadowConfig("orders", "shadow", legacy, candidate,
+                "    pilot: { userFrom: \"header:X-User-Id\" }\n");
+    }
+
+    private static String servedBy(ProxyUnderTest proxy, String user) throws Exception {
+        return proxy.client().send(HttpRequest.newBuilder(proxy.uri("/api/orders/1")).header("X-User-Id", user)
+                .build(), HttpResponse.BodyHandlers.ofString()).headers().firstValue("X-Strangler-Served-By")
+                .orElseThrow();
+    }
+
+    @Test
+    void shouldFlipAuditAndRevertThroughTheApi() throws Exception {
+        try (TestUpstream legacy = Fixtures.json("{}");
+             TestUpstream candidate = Fixtures.json("{}");
+             ProxyUnderTest proxy = ProxyUnderTest.start(config("jdbc:h2:file:" + dir.resolve("db"), "a", legacy,
+                     candidate))) {
+            int admin = proxy.proxy().adminPort().orElseThrow();
+
+            HttpResponse<String> flip = call(admin, "PUT", "/api/toggles/orders", ONCALL,
+                    "{\"mode\":\"pilot\",\"pilotUsers\":[\"alice\"],\"reason\":\"dark launch\"}");
+            String alice = servedBy(proxy, "alice");
+            String bob = servedBy(proxy, "bob");
+            HttpResponse<String> kill = call(admin, "POST", "/api/kill-switch", ONCALL,
+                    "{\"on\":true,\"reason\":\"incident 42\"}");
+            String aliceKilled = servedBy(proxy, "alice");
+            call(admin, "POST", "/api/kill-switch", ONCALL, "{\"on\":false,\"reason\":\"incident over\"}");
+            String flipId = flip.body().replaceAll("(?s).*\"id\" : (\\d+).*", "$1");
+            HttpResponse<String> revert = call(admin, "POST", "/api/toggles/revert", ONCALL,
+                    "{\"auditId\":" + flipId + ",\"reason\":\"candidate bug\"}");
+            String aliceReverted = servedBy(proxy, "alice");
+            HttpResponse<String> audit = call(admin, "GET", "/api/audit?limit=10", VIEWER, null);
+            HttpResponse<String> toggles = call(admin, "GET", "/api/toggles", VIEWER, null);
+
+            assertThat(flip.statusCode()).isEqualTo(200);
+            assertThat(alice).isEqualTo("candidate");
+            assertThat(bob).isEqualTo("legacy");
+            assertThat(kill.statusCode()).isEqualTo(200);
+            assertThat(aliceKilled).isEqualTo("legacy");
+            assertThat(revert.statusCode()).isEqualTo(200);
+            assertThat(aliceReverted).isEqualTo("legacy");
+            assertThat(audit.body()).contains("\"actor\" : \"oncall\"", "\"reason\" : \"dark launch\"",
+                    "\"reason\" : \"incident 42\"", "\"reason\" : \"revert of #" + flipId + ": candidate bug\"",
+                    "\"target\" : \"kill-switch\"");
+            assertThat(toggles.body()).contains("\"mode\" : \"shadow\"", "\"killSwitch\" : false");
+        }
+    }
+
+    @Test
+    void shouldAnswerEveryBadCallWithAClearError() throws Exception {
+        try (TestUpstream legacy = Fixtures.json("{}");
+             TestUpstream candidate = Fixtures.json("{}");
+             ProxyUnderTest proxy = ProxyUnderTest.start(config("jdbc:h2:file:" + dir.resolve("db"), "a", legacy,
+                     candidate))) {
+            int admin = proxy.proxy().adminPort().orElseThrow();
+            String ok = "{\"mode\":\"pilot\",\"reason\":\"x\"}";
+
+            assertThat(call(admin, "PUT", "/api/toggles/orders", null, ok).statusCode()).isEqualTo(401);
+            assertThat(call(admin, "PUT", "/api/toggles/orders", "wrong-token-0123456789abc", ok).statusCode())
+                    .isEqualTo(401);
+            assertThat(call(admin, "PUT", "/api/toggles/orders", VIEWER, ok).statusCode()).isEqualTo(403);
+            HttpResponse<String> unknownRoute = call(admin, "PUT", "/api/toggles/nope", ONCALL, ok);
+            assertThat(unknownRoute.statusCode()).isEqualTo(404);
+            assertThat(unknownRoute.body()).contains("unknown route 'nope'");
+            assertThat(call(admin, "PUT", "/api/toggles/orders", ONCALL, "{\"mode\":\"canary\",\"reason\":\"x\"}")
+                    .body()).contains("mode: 'canary'");
+            assertThat(call(admin, "PUT", "/api/toggles/orders", ONCALL,
+                    "{\"mode\":\"pilot\",\"percentage\":150,\"reason\":\"x\"}").body()).contains("percentage: 150");
+            HttpResponse<String> noReason = call(admin, "PUT", "/api/toggles/orders", ONCALL, "{\"mode\":\"pilot\"}");
+            assertThat(noReason.statusCode()).isEqualTo(400);
+            assertThat(noReason.body()).contains("reason: missing");
+            HttpResponse<String> malformed = call(admin, "PUT", "/api/toggles/orders", ONCALL, "{\"mode\":");
+            assertThat(malformed.statusCode()).isEqualTo(400);
+            assertThat(malformed.body()).contains("malformed JSON");
+            assertThat(call(admin, "POST", "/api/toggles/revert", ONCALL, "{\"auditId\":999,\"reason\":\"x\"}")
+                    .statusCode()).isEqualTo(404);
+            assertThat(call(admin, "POST", "/api/kill-switch", ONCALL, "{\"on\":\"yes\",\"reason\":\"x\"}")
+                    .statusCode()).isEqualTo(400);
+            assertThat(call(admin, "DELETE", "/api/toggles", ONCALL, null).statusCode()).isEqualTo(405);
+            // Nothing above changed anything.
+            assertThat(call(admin, "GET", "/api/toggles", VIEWER, null).body()).contains("\"mode\" : \"shadow\"");
+            assertThat(call(admin, "GET", "/api/audit", VIEWER, null).body()).contains("\"entries\" : [ ]");
+        }
+    }
+
+    @Test
+    void shouldReachEveryInstanceSharingOnePostgresWithinOneSecond() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(dir.resolve("pg"))
+                .setCleanDataDirectory(false).setPort(port).start();
+             TestUpstream legacy = Fixtures.json("{}");
+             TestUpstream candidate = Fixtures.json("{}");
+             ProxyUnderTest a = ProxyUnderTest.start(config(url, "a", legacy, candidate));
+             ProxyUnderTest b = ProxyUnderTest.start(config(url, "b", legacy, candidate))) {
+            assertThat(servedBy(b, "bob")).isEqualTo("legacy");
+
+            long start = System.nanoTime();
+            HttpResponse<String> flip = call(a.proxy().adminPort().orElseThrow(), "PUT", "/api/toggles/orders",
+                    ONCALL, "{\"mode\":\"candidate\",\"reason\":\"cutover\"}");
+            while (!servedBy(b, "bob").equals("candidate")) {
+                assertThat(System.nanoTime() - start).as("flip reached instance b within 1 s")
+                        .isLessThan(Duration.ofSeconds(1).toNanos());
+                Thread.sleep(20);
+            }
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(flip.statusCode()).isEqualTo(200);
+            assertThat(millis).isLessThan(1000);
+            assertThat(call(b.proxy().adminPort().orElseThrow(), "GET", "/api/audit", VIEWER, null).body())
+                    .contains("\"reason\" : \"cutover\"", "\"instance\" : \"a\"");
+        }
+    }
+}
