@@ -35,6 +35,7 @@ import io.strangler.proxy.shadow.ShadowRoute;
 import io.strangler.proxy.store.DivergenceStore;
 import io.strangler.proxy.store.StoreDatabase;
 import io.strangler.proxy.store.StoreException;
+import io.strangler.proxy.toggle.AutoRollback;
 import io.strangler.proxy.toggle.ToggleService;
 import io.strangler.proxy.upstream.Upstream;
 import io.strangler.toggles.Mode;
@@ -71,13 +72,15 @@ public final class StranglerProxy implements AutoCloseable {
     private final ShadowDispatcher shadows;
     private final Optional<DivergenceStore> store;
     private final Optional<AdminServer> admin;
+    private final AutoRollback rollback;
     private final PrometheusMeterRegistry registry;
     private final Channel serverChannel;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
     private StranglerProxy(EventLoopGroup group, Map<String, Upstream> upstreams, ProxyRuntime runtime,
             ShadowDispatcher shadows, Optional<DivergenceStore> store, Optional<AdminServer> admin,
-            PrometheusMeterRegistry registry, Channel serverChannel) {
+            AutoRollback rollback, PrometheusMeterRegistry registry, Channel serverChannel) {
+        this.rollback = rollback;
         this.group = group;
         this.upstreams = upstreams;
         this.runtime = runtime;
@@ -127,6 +130,7 @@ public final class StranglerProxy implements AutoCloseable {
                 TOGGLE_REFRESH, Clock.systemUTC(), config.store().map(StoreConfig::instance)
                         .orElse(StoreConfig.defaultInstance()));
         RouteToggles toggles = toggleService.toggles();
+        AutoRollback rollback = new AutoRollback(toggleService, registry);
         EventLoopGroup group = transport.newGroup(threads, "strangler-io");
         ComparisonConfig comparison = config.comparison();
         ShadowDispatcher shadows = new ShadowDispatcher(config.shadowing(), transport, registry,
@@ -147,7 +151,7 @@ public final class StranglerProxy implements AutoCloseable {
                 Optional<ShadowRoute> legacyShadow = r.candidate()
                         .map(c -> shadows.legacyShadowRoute(r, legacy, meters));
                 routes.add(new Route(r, upstreams.get(r.legacy()), r.candidate().map(upstreams::get), shadow,
-                        legacyShadow, meters));
+                        legacyShadow, meters, r.candidate().map(c -> rollback.watch(r.id(), r.circuitBreaker()))));
             }
             ProxyRuntime runtime = new ProxyRuntime(config.listen(), new RoutingTable(routes),
                     new DefaultChannelGroup("strangler-clients", GlobalEventExecutor.INSTANCE), toggles);
@@ -180,8 +184,8 @@ public final class StranglerProxy implements AutoCloseable {
                     throw e;
                 }
             }
-            StranglerProxy proxy = new StranglerProxy(group, upstreams, runtime, shadows, store, admin, registry,
-                    server);
+            StranglerProxy proxy = new StranglerProxy(group, upstreams, runtime, shadows, store, admin, rollback,
+                    registry, server);
             log.info("strangler listening on {} ({} transport, {} I/O threads, {} routes)", proxy.address(),
                     transport.name(), threads, routes.size());
             return proxy;
@@ -190,6 +194,7 @@ public final class StranglerProxy implements AutoCloseable {
             shadows.close();
             store.ifPresent(DivergenceStore::close);
             toggleService.close();
+            rollback.close();
             throw e;
         }
     }
@@ -261,6 +266,7 @@ public final class StranglerProxy implements AutoCloseable {
         shadows.close();
         store.ifPresent(DivergenceStore::close);
         admin.ifPresent(AdminServer::close);
+        rollback.close();
         runtime.toggles().close();
         registry.close();
         log.info("strangler stopped");

@@ -189,6 +189,9 @@ final class Exchange implements UpstreamResponseListener {
 
     @Override
     public void onHead(HttpResponse upstreamHead) {
+        if (upstream != route.legacy()) {
+            route.rollback().ifPresent(w -> w.answered(upstreamHead.status().code(), System.nanoTime() - startNanos));
+        }
         if (upstreamHead.status().code() >= 500 && route.config().fallbackOn5xx() && upstream != route.legacy()
                 && !fellBack && isSafe(request.method())) {
             // Nothing went to the client yet: drop the candidate's 5xx (and its connection) and ask legacy.
@@ -305,6 +308,10 @@ final class Exchange implements UpstreamResponseListener {
      * instead. Returns false when that does not apply (legacy serving, unsafe method, already fallen back).
      */
     private boolean fallBackToLegacy(String why) {
+        if (upstream != route.legacy() && !why.equals("candidate_5xx")) {
+            // No answer at all from the candidate: that counts against it, whether or not legacy steps in.
+            route.rollback().ifPresent(w -> w.failed(System.nanoTime() - startNanos));
+        }
         if (fellBack || upstream == route.legacy() || !isSafe(request.method())) {
             return false;
         }

@@ -29,6 +29,8 @@ public enum ProxyMeters {
     /** Served requests the candidate failed (connect error, timeout, reset, 5xx with fallbackOn5xx) that legacy
      *  answered instead. */
     FALLBACKS("strangler.fallbacks", Meter.Type.COUNTER, "route", "reason"),
+    /** Routes switched back to shadow by themselves because the candidate failed the traffic it served. */
+    AUTO_ROLLBACKS("strangler.auto.rollbacks", Meter.Type.COUNTER, "route"),
     /** Requests received and not yet answered. */
     IN_FLIGHT("strangler.requests.inflight", Meter.Type.GAUGE),
     /** Divergence samples dropped because the store's queue was full (counts are never dropped). */

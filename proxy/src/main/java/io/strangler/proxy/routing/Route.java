@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.strangler.proxy.config.RouteConfig;
 import io.strangler.proxy.metrics.RouteMeters;
 import io.strangler.proxy.shadow.ShadowRoute;
+import io.strangler.proxy.toggle.AutoRollback;
 import io.strangler.proxy.upstream.Upstream;
 import java.util.Optional;
 
@@ -17,9 +18,10 @@ import java.util.Optional;
  * @param shadow the shadow machinery towards the candidate (legacy served), if the route has a candidate
  * @param legacyShadow the shadow machinery towards legacy (candidate served), if the route has a candidate
  * @param meters the route's meters
+ * @param rollback watches candidate-served requests and rolls the route back to shadow when they fail
  */
 public record Route(RouteConfig config, Upstream legacy, Optional<Upstream> candidate, Optional<ShadowRoute> shadow,
-        Optional<ShadowRoute> legacyShadow, RouteMeters meters) {
+        Optional<ShadowRoute> legacyShadow, RouteMeters meters, Optional<AutoRollback.Watch> rollback) {
 
     public Route {
         requireNonNull(config, "config");
@@ -27,6 +29,7 @@ public record Route(RouteConfig config, Upstream legacy, Optional<Upstream> cand
         requireNonNull(candidate, "candidate");
         requireNonNull(shadow, "shadow");
         requireNonNull(legacyShadow, "legacyShadow");
+        requireNonNull(rollback, "rollback");
         requireNonNull(meters, "meters");
     }
 

@@ -115,4 +115,24 @@ class PilotIT {
                     .contains("strangler_fallbacks_total{reason=\"upstream_refused\",route=\"orders\"} 1.0");
         }
     }
+
+    @Test
+    void shouldRollBackToShadowByItselfWhenTheCandidateFailsTheTrafficItServes() throws Exception {
+        try (TestUpstream legacy = Fixtures.json("{\"side\":\"legacy\"}");
+             TestUpstream candidate = TestUpstream.respondingWith(500, "boom");
+             ProxyUnderTest proxy = ProxyUnderTest.start(config(legacy, candidate, "pilot",
+                     "    circuitBreaker: { slidingWindowSize: 4, minimumCalls: 4, failureRateThreshold: 50 }\n"))) {
+
+            for (int i = 0; i < 4; i++) {
+                assertThat(get(proxy, "/api/orders/" + i, "alice").statusCode()).isEqualTo(500);
+            }
+            Fixtures.awaitTrue(() -> proxy.proxy().toggles().state("orders").mode() == Mode.SHADOW);
+
+            HttpResponse<String> after = get(proxy, "/api/orders/9", "alice");
+            assertThat(after.statusCode()).isEqualTo(200);
+            assertThat(after.headers().firstValue("X-Strangler-Served-By")).hasValue("legacy");
+            Fixtures.awaitTrue(() -> proxy.proxy().meterRegistry().scrape()
+                    .contains("strangler_auto_rollbacks_total{route=\"orders\"} 1.0"));
+        }
+    }
 }

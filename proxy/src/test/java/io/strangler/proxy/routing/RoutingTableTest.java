@@ -28,7 +28,7 @@ class RoutingTableTest {
                 RouteMode.LEGACY, false, true, ShadowPolicy.defaults(), CircuitBreakerPolicy.defaults(),
                 CompareRules.defaults(), PilotConfig.none(), false), LEGACY, Optional.empty(), Optional.empty(),
                 Optional.empty(),
-                new RouteMeters(new SimpleMeterRegistry(), id));
+                new RouteMeters(new SimpleMeterRegistry(), id), Optional.empty());
     }
 
     private final RoutingTable table = new RoutingTable(List.of(
