@@ -151,7 +151,8 @@ public final class ShadowDispatcher implements AutoCloseable {
         return upstreams.computeIfAbsent(upstream.id(), id -> new Upstream(upstream, transport, config.ioThreads()));
     }
 
-    private static CircuitBreakerConfig breakerConfig(CircuitBreakerPolicy p) {
+    /** The resilience4j configuration of a route's {@code circuitBreaker} settings. */
+    public static CircuitBreakerConfig breakerConfig(CircuitBreakerPolicy p) {
         return CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(p.slidingWindowSize())

@@ -1,11 +1,11 @@
 package io.strangler.proxy.toggle;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.strangler.proxy.config.CircuitBreakerPolicy;
 import io.strangler.proxy.metrics.ProxyMeters;
+import io.strangler.proxy.shadow.ShadowDispatcher;
 import io.strangler.toggles.Mode;
 import io.strangler.toggles.RouteState;
 import java.util.Locale;
@@ -53,16 +53,7 @@ public final class AutoRollback implements AutoCloseable {
 
         Watch(String route, CircuitBreakerPolicy p) {
             this.route = route;
-            this.breaker = CircuitBreaker.of("served:" + route, CircuitBreakerConfig.custom()
-                    .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                    .slidingWindowSize(p.slidingWindowSize())
-                    .minimumNumberOfCalls(p.minimumCalls())
-                    .failureRateThreshold(p.failureRateThreshold())
-                    .slowCallRateThreshold(p.slowCallRateThreshold())
-                    .slowCallDurationThreshold(p.slowCallThreshold())
-                    .waitDurationInOpenState(p.waitInOpenState())
-                    .automaticTransitionFromOpenToHalfOpenEnabled(false)
-                    .build());
+            this.breaker = CircuitBreaker.of("served:" + route, ShadowDispatcher.breakerConfig(p));
             this.rollbacks = Counter.builder(ProxyMeters.AUTO_ROLLBACKS.meterName()).tag("route", route)
                     .register(registry);
             breaker.getEventPublisher().onStateTransition(e -> {
