@@ -3,6 +3,7 @@ package io.strangler.proxy;
 import io.strangler.proxy.cli.DemoCommand;
 import io.strangler.proxy.cli.ReportCommand;
 import io.strangler.proxy.cli.RunCommand;
+import io.strangler.proxy.cli.ToggleCommand;
 import io.strangler.proxy.cli.Version;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,7 +11,8 @@ import picocli.CommandLine.Command;
 /** The {@code strangler} command line. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config. */
 @Command(name = "strangler", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Reverse proxy for replacing a legacy HTTP system piece by piece.",
-        subcommands = {RunCommand.class, DemoCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, ReportCommand.class, ToggleCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

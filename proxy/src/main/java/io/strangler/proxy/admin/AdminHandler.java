@@ -151,19 +151,20 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         String actor = caller.get().name();
+        String source = "cli".equals(req.headers().get("X-Strangler-Source")) ? "cli" : "api";
         if (path.equals("/api/toggles") && !write) {
             send(ctx, keepAlive, json(HttpResponseStatus.OK, api.toggles().describe()));
         } else if (path.startsWith("/api/toggles/") && !path.equals("/api/toggles/revert") && method.equals(
                 HttpMethod.PUT)) {
             String route = path.substring("/api/toggles/".length());
             byte[] body = bytes(req);
-            offload(ctx, keepAlive, () -> setToggle(actor, route, body));
+            offload(ctx, keepAlive, () -> setToggle(actor, source, route, body));
         } else if (path.equals("/api/toggles/revert") && method.equals(HttpMethod.POST)) {
             byte[] body = bytes(req);
-            offload(ctx, keepAlive, () -> revert(actor, body));
+            offload(ctx, keepAlive, () -> revert(actor, source, body));
         } else if (path.equals("/api/kill-switch") && method.equals(HttpMethod.POST)) {
             byte[] body = bytes(req);
-            offload(ctx, keepAlive, () -> killSwitch(actor, body));
+            offload(ctx, keepAlive, () -> killSwitch(actor, source, body));
         } else if (path.equals("/api/audit") && !write) {
             offload(ctx, keepAlive, () -> audit(params));
         } else if (path.equals("/api/report") && !write) {
@@ -212,7 +213,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return v == null || v.isNull() ? null : v.asText();
     }
 
-    private FullHttpResponse setToggle(String actor, String route, byte[] bytes) throws Exception {
+    private FullHttpResponse setToggle(String actor, String source, String route, byte[] bytes) throws Exception {
         JsonNode b = body(bytes);
         Optional<java.util.Set<String>> users = Optional.empty();
         if (b.has("pilotUsers")) {
@@ -232,23 +233,23 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         Optional<java.util.Set<String>> u = users;
         Optional<Double> pct = percentage;
-        return toggled(() -> api.toggles().set(actor, "api", route, text(b, "mode"), u, pct, text(b, "reason")));
+        return toggled(() -> api.toggles().set(actor, source, route, text(b, "mode"), u, pct, text(b, "reason")));
     }
 
-    private FullHttpResponse killSwitch(String actor, byte[] bytes) throws Exception {
+    private FullHttpResponse killSwitch(String actor, String source, byte[] bytes) throws Exception {
         JsonNode b = body(bytes);
         if (!b.has("on") || !b.get("on").isBoolean()) {
             throw new BadRequest("on: expected true or false");
         }
-        return toggled(() -> api.toggles().killSwitch(actor, "api", b.get("on").asBoolean(), text(b, "reason")));
+        return toggled(() -> api.toggles().killSwitch(actor, source, b.get("on").asBoolean(), text(b, "reason")));
     }
 
-    private FullHttpResponse revert(String actor, byte[] bytes) throws Exception {
+    private FullHttpResponse revert(String actor, String source, byte[] bytes) throws Exception {
         JsonNode b = body(bytes);
         if (!b.has("auditId") || !b.get("auditId").canConvertToLong()) {
             throw new BadRequest("auditId: expected the id of an audit entry");
         }
-        return toggled(() -> api.toggles().revert(actor, "api", b.get("auditId").asLong(), text(b, "reason")));
+        return toggled(() -> api.toggles().revert(actor, source, b.get("auditId").asLong(), text(b, "reason")));
     }
 
     @FunctionalInterface

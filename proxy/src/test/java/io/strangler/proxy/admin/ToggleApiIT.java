@@ -157,4 +157,49 @@ class ToggleApiIT {
                     .contains("\"reason\" : \"cutover\"", "\"instance\" : \"a\"");
         }
     }
+
+    record CliRun(int code, String out, String err) {
+    }
+
+    static CliRun cli(String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cmd = io.strangler.proxy.Main.newCommandLine();
+        cmd.setOut(new java.io.PrintWriter(out, true));
+        cmd.setErr(new java.io.PrintWriter(err, true));
+        return new CliRun(cmd.execute(args), out.toString(), err.toString());
+    }
+
+    @Test
+    void shouldFlipFromTheCommandLineThroughTheApi() throws Exception {
+        try (TestUpstream legacy = Fixtures.json("{}");
+             TestUpstream candidate = Fixtures.json("{}");
+             ProxyUnderTest proxy = ProxyUnderTest.start(config("jdbc:h2:file:" + dir.resolve("db"), "a", legacy,
+                     candidate))) {
+            String admin = "http://127.0.0.1:" + proxy.proxy().adminPort().orElseThrow();
+
+            CliRun set = cli("toggle", "set", "orders", "--mode", "pilot", "--users", "alice,bob", "--reason",
+                    "try it", "--admin", admin, "--token", ONCALL);
+            String bob = servedBy(proxy, "bob");
+            CliRun kill = cli("toggle", "kill", "--reason", "drill", "--admin", admin, "--token", ONCALL);
+            CliRun list = cli("toggle", "list", "--admin", admin, "--token", VIEWER);
+            CliRun audit = cli("toggle", "audit", "--admin", admin, "--token", VIEWER);
+            CliRun readOnly = cli("toggle", "kill", "--off", "--reason", "x", "--admin", admin, "--token", VIEWER);
+            CliRun badMode = cli("toggle", "set", "orders", "--mode", "nope", "--reason", "x", "--admin", admin,
+                    "--token", ONCALL);
+            CliRun nobody = cli("toggle", "list", "--admin", "http://127.0.0.1:9", "--token", ONCALL);
+
+            assertThat(set.code()).isZero();
+            assertThat(bob).isEqualTo("candidate");
+            assertThat(kill.code()).isZero();
+            assertThat(list.out()).contains("\"killSwitch\" : true", "\"mode\" : \"pilot\"");
+            assertThat(audit.out()).contains("\"source\" : \"cli\"", "\"reason\" : \"drill\"");
+            assertThat(readOnly.code()).isEqualTo(2);
+            assertThat(readOnly.err()).contains("403", "read-only");
+            assertThat(badMode.code()).isEqualTo(2);
+            assertThat(badMode.err()).contains("mode: 'nope'");
+            assertThat(nobody.code()).isEqualTo(1);
+            assertThat(nobody.err()).contains("cannot reach");
+        }
+    }
 }
