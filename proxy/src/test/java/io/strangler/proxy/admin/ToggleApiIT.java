@@ -2,6 +2,7 @@ package io.strangler.proxy.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strangler.proxy.testing.Cli;
 import io.strangler.proxy.testing.Fixtures;
 import io.strangler.proxy.testing.ProxyUnderTest;
 import io.strangler.proxy.testing.TestUpstream;
@@ -158,17 +159,6 @@ class ToggleApiIT {
         }
     }
 
-    record CliRun(int code, String out, String err) {
-    }
-
-    static CliRun cli(String... args) {
-        java.io.StringWriter out = new java.io.StringWriter();
-        java.io.StringWriter err = new java.io.StringWriter();
-        picocli.CommandLine cmd = io.strangler.proxy.Main.newCommandLine();
-        cmd.setOut(new java.io.PrintWriter(out, true));
-        cmd.setErr(new java.io.PrintWriter(err, true));
-        return new CliRun(cmd.execute(args), out.toString(), err.toString());
-    }
 
     @Test
     void shouldFlipFromTheCommandLineThroughTheApi() throws Exception {
@@ -178,16 +168,16 @@ class ToggleApiIT {
                      candidate))) {
             String admin = "http://127.0.0.1:" + proxy.proxy().adminPort().orElseThrow();
 
-            CliRun set = cli("toggle", "set", "orders", "--mode", "pilot", "--users", "alice,bob", "--reason",
+            Cli.Run set = Cli.run("toggle", "set", "orders", "--mode", "pilot", "--users", "alice,bob", "--reason",
                     "try it", "--admin", admin, "--token", ONCALL);
             String bob = servedBy(proxy, "bob");
-            CliRun kill = cli("toggle", "kill", "--reason", "drill", "--admin", admin, "--token", ONCALL);
-            CliRun list = cli("toggle", "list", "--admin", admin, "--token", VIEWER);
-            CliRun audit = cli("toggle", "audit", "--admin", admin, "--token", VIEWER);
-            CliRun readOnly = cli("toggle", "kill", "--off", "--reason", "x", "--admin", admin, "--token", VIEWER);
-            CliRun badMode = cli("toggle", "set", "orders", "--mode", "nope", "--reason", "x", "--admin", admin,
+            Cli.Run kill = Cli.run("toggle", "kill", "--reason", "drill", "--admin", admin, "--token", ONCALL);
+            Cli.Run list = Cli.run("toggle", "list", "--admin", admin, "--token", VIEWER);
+            Cli.Run audit = Cli.run("toggle", "audit", "--admin", admin, "--token", VIEWER);
+            Cli.Run readOnly = Cli.run("toggle", "kill", "--off", "--reason", "x", "--admin", admin, "--token", VIEWER);
+            Cli.Run badMode = Cli.run("toggle", "set", "orders", "--mode", "nope", "--reason", "x", "--admin", admin,
                     "--token", ONCALL);
-            CliRun nobody = cli("toggle", "list", "--admin", "http://127.0.0.1:9", "--token", ONCALL);
+            Cli.Run nobody = Cli.run("toggle", "list", "--admin", "http://127.0.0.1:9", "--token", ONCALL);
 
             assertThat(set.code()).isZero();
             assertThat(bob).isEqualTo("candidate");

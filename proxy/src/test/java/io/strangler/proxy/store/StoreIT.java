@@ -2,6 +2,7 @@ package io.strangler.proxy.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strangler.proxy.testing.Cli;
 import io.strangler.proxy.testing.Fixtures;
 import io.strangler.proxy.testing.ProxyUnderTest;
 import io.strangler.proxy.testing.TestUpstream;
@@ -61,9 +62,9 @@ class StoreIT {
             }
         }
         // The reports read the same store: the difference with its sample, and still no secret.
-        CliRun md = cli("report", "--store", url);
-        CliRun html = cli("report", "--store", url, "--format", "html", "--out", dir.resolve("r.html").toString());
-        CliRun json = cli("report", "--store", url, "--format", "json", "--route", "orders");
+        Cli.Run md = Cli.run("report", "--store", url);
+        Cli.Run html = Cli.run("report", "--store", url, "--format", "html", "--out", dir.resolve("r.html").toString());
+        Cli.Run json = Cli.run("report", "--store", url, "--format", "json", "--route", "orders");
 
         assertThat(md.code()).isZero();
         assertThat(md.out()).contains("| orders | 5 | 0.0% | 5 |", "`$.price` | value | 5 | 100.0% | `24.99` → `24.5`");
@@ -78,8 +79,8 @@ class StoreIT {
     void shouldReportAnEmptyStoreClearlyAndRejectAnUnknownRoute() {
         String url = "jdbc:h2:file:" + dir.resolve("empty");
 
-        CliRun empty = cli("report", "--store", url);
-        CliRun unknown = cli("report", "--store", url, "--route", "orders");
+        Cli.Run empty = Cli.run("report", "--store", url);
+        Cli.Run unknown = Cli.run("report", "--store", url, "--route", "orders");
 
         assertThat(empty.code()).isZero();
         assertThat(empty.out()).contains("No comparisons yet");
@@ -100,7 +101,7 @@ class StoreIT {
                 + "upstreams: { legacy: { url: \"http://127.0.0.1:9\" } }\n"
                 + "routes: [ { id: all, match: { pathPrefix: / }, legacy: legacy } ]\n");
 
-        CliRun run = cli("run", "--config", config.toString());
+        Cli.Run run = Cli.run("run", "--config", config.toString());
 
         assertThat(run.code()).isEqualTo(1);
         assertThat(run.err()).contains("schema version 99, newer than this Strangler knows (2)");
@@ -120,18 +121,6 @@ class StoreIT {
         assertThat(e).hasMessageContaining("has Strangler tables but no strangler_schema version table");
     }
 
-    record CliRun(int code, String out, String err) {
-    }
-
-    static CliRun cli(String... args) {
-        java.io.StringWriter out = new java.io.StringWriter();
-        java.io.StringWriter err = new java.io.StringWriter();
-        picocli.CommandLine cmd = io.strangler.proxy.Main.newCommandLine();
-        cmd.setOut(new java.io.PrintWriter(out, true));
-        cmd.setErr(new java.io.PrintWriter(err, true));
-        int code = cmd.execute(args);
-        return new CliRun(code, out.toString(), err.toString());
-    }
 
     static String single(Connection c, String sql) throws Exception {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
