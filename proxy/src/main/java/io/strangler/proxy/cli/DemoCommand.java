@@ -82,6 +82,11 @@ public final class DemoCommand implements Callable<Integer> {
         try {
             StranglerProxy proxy = StranglerProxy.start(config(host, proxyPort, legacy.port(), candidate.port()),
                     new DivergenceLog(Clock.systemUTC(), DIVERGENCE_LOG_INTERVAL_MILLIS));
+            // The demo's store keeps toggle state between runs; every demo starts from shadow mode, kill switch off.
+            proxy.toggles().setKillSwitch(false);
+            for (String route : proxy.toggles().routes()) {
+                proxy.toggles().set(route, io.strangler.toggles.RouteState.of(io.strangler.toggles.Mode.SHADOW));
+            }
             return new Demo(proxy, legacy, candidate);
         } catch (RuntimeException e) {
             legacy.close();
