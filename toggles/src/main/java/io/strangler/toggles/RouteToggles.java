@@ -45,6 +45,7 @@ public final class RouteToggles implements AutoCloseable {
     private final StateRepository repository;
     private final Map<String, Feature> features = new LinkedHashMap<>();
     private final Map<String, FeatureState> initialStates = new LinkedHashMap<>();
+    private final List<String> fromConfig = new java.util.ArrayList<>();
     private final Feature killSwitch = new NamedFeature(KILL_SWITCH);
     private final PilotActivationStrategy strategy = new PilotActivationStrategy();
     private final ScheduledExecutorService refresher;
@@ -67,6 +68,7 @@ public final class RouteToggles implements AutoCloseable {
             features.forEach((route, f) -> {
                 if (repository.getFeatureState(f) == null) {
                     repository.setFeatureState(initialStates.get(route));
+                    fromConfig.add(route);
                 }
             });
         } catch (RuntimeException e) {
@@ -128,6 +130,11 @@ public final class RouteToggles implements AutoCloseable {
         Map<String, RouteState> out = new LinkedHashMap<>();
         snapshot.routes().forEach((route, fs) -> out.put(route, toRouteState(fs)));
         return Collections.unmodifiableMap(out);
+    }
+
+    /** Routes whose state this instance wrote from the config, because the repository had none yet. */
+    public List<String> initializedFromConfig() {
+        return List.copyOf(fromConfig);
     }
 
     public List<String> routes() {

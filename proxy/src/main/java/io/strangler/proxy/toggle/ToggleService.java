@@ -51,6 +51,14 @@ public final class ToggleService implements AutoCloseable {
                 d.postgres())).orElseGet(InMemoryStateRepository::new);
         RouteToggles toggles = new RouteToggles(repository, initial, refresh);
         AuditLog audit = db.map(d -> AuditLog.jdbc(d, clock)).orElseGet(() -> AuditLog.inMemory(clock, instance));
+        for (String route : toggles.initializedFromConfig()) {
+            try {
+                audit.append("config", "config", route, "{}", render(toggles.state(route)),
+                        "initial state from the config file");
+            } catch (SQLException | RuntimeException e) {
+                log.warn("cannot audit the initial state of route {} ({})", route, e.toString());
+            }
+        }
         return new ToggleService(toggles, audit);
     }
 

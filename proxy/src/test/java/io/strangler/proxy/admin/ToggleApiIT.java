@@ -123,7 +123,8 @@ class ToggleApiIT {
             assertThat(call(admin, "DELETE", "/api/toggles", ONCALL, null).statusCode()).isEqualTo(405);
             // Nothing above changed anything.
             assertThat(call(admin, "GET", "/api/toggles", VIEWER, null).body()).contains("\"mode\" : \"shadow\"");
-            assertThat(call(admin, "GET", "/api/audit", VIEWER, null).body()).contains("\"entries\" : [ ]");
+            assertThat(call(admin, "GET", "/api/audit", VIEWER, null).body()).doesNotContain("\"source\" : \"api\"")
+                    .contains("\"source\" : \"config\"");
         }
     }
 
@@ -190,6 +191,37 @@ class ToggleApiIT {
             assertThat(badMode.err()).contains("mode: 'nope'");
             assertThat(nobody.code()).isEqualTo(1);
             assertThat(nobody.err()).contains("cannot reach");
+        }
+    }
+
+    @Test
+    void shouldApplyAndAuditBothOfTwoRacingFlips() throws Exception {
+        try (TestUpstream legacy = Fixtures.json("{}");
+             TestUpstream candidate = Fixtures.json("{}");
+             ProxyUnderTest proxy = ProxyUnderTest.start(config("jdbc:h2:file:" + dir.resolve("db"), "a", legacy,
+                     candidate))) {
+            int admin = proxy.proxy().adminPort().orElseThrow();
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+            java.util.List<java.util.concurrent.Future<HttpResponse<String>>> flips = new java.util.ArrayList<>();
+            for (String mode : java.util.List.of("candidate", "legacy")) {
+                flips.add(two.submit(() -> {
+                    go.await();
+                    return call(admin, "PUT", "/api/toggles/orders", ONCALL,
+                            "{\"mode\":\"" + mode + "\",\"reason\":\"race " + mode + "\"}");
+                }));
+            }
+            go.countDown();
+            for (var f : flips) {
+                assertThat(f.get().statusCode()).isEqualTo(200);
+            }
+            two.shutdown();
+
+            String audit = call(admin, "GET", "/api/audit?limit=2", VIEWER, null).body();
+            assertThat(audit).contains("race candidate", "race legacy");
+            // Last write wins: the mode in force is the one of the newest audit entry (listed first).
+            String newest = audit.replaceAll("(?s).*?\"reason\" : \"race (\\w+)\".*", "$1");
+            assertThat(proxy.proxy().toggles().state("orders").mode().configName()).isEqualTo(newest);
         }
     }
 }
