@@ -131,6 +131,14 @@ public final class StranglerProxy implements AutoCloseable {
                         .orElse(StoreConfig.defaultInstance()));
         RouteToggles toggles = toggleService.toggles();
         AutoRollback rollback = new AutoRollback(toggleService, registry);
+        for (RouteConfig r : config.routes()) {
+            for (Mode m : Mode.values()) {
+                Gauge.builder(ProxyMeters.ROUTE_MODE.meterName(), toggles,
+                        t -> t.state(r.id()).mode() == m ? 1 : 0)
+                        .tags("route", r.id(), "mode", m.configName()).register(registry);
+            }
+        }
+        Gauge.builder(ProxyMeters.KILL_SWITCH.meterName(), toggles, t -> t.killSwitch() ? 1 : 0).register(registry);
         EventLoopGroup group = transport.newGroup(threads, "strangler-io");
         ComparisonConfig comparison = config.comparison();
         ShadowDispatcher shadows = new ShadowDispatcher(config.shadowing(), transport, registry,

@@ -152,7 +152,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         String actor = caller.get().name();
         String source = "cli".equals(req.headers().get("X-Strangler-Source")) ? "cli" : "api";
-        if (path.equals("/api/toggles") && !write) {
+        if (path.equals("/api/routes") && !write) {
+            offload(ctx, keepAlive, () -> json(HttpResponseStatus.OK, routes()));
+        } else if (path.equals("/api/toggles") && !write) {
             send(ctx, keepAlive, json(HttpResponseStatus.OK, api.toggles().describe()));
         } else if (path.startsWith("/api/toggles/") && !path.equals("/api/toggles/revert") && method.equals(
                 HttpMethod.PUT)) {
@@ -182,8 +184,46 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    private static final List<String> KNOWN = List.of("/api/toggles", "/api/kill-switch", "/api/audit",
+    private static final List<String> KNOWN = List.of("/api/routes", "/api/toggles", "/api/kill-switch", "/api/audit",
             "/api/report", "/api/divergences");
+
+    /** Every route with its mode and live counters since start, read from the meters. */
+    private Map<String, Object> routes() {
+        var registry = api.registry();
+        List<Map<String, Object>> out = new ArrayList<>();
+        api.toggles().toggles().states().forEach((route, state) -> {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("route", route);
+            r.put("mode", state.mode().configName());
+            long served = 0;
+            for (var t : registry.find("strangler.requests").tag("route", route).timers()) {
+                served += t.count();
+            }
+            r.put("served", served);
+            Map<String, Long> outcomes = new java.util.TreeMap<>();
+            for (var c : registry.find("strangler.shadow.outcomes").tag("route", route).counters()) {
+                outcomes.merge(c.getId().getTag("outcome"), (long) c.count(), Long::sum);
+            }
+            long matched = outcomes.getOrDefault("matched", 0L);
+            long diverged = outcomes.getOrDefault("diverged", 0L);
+            r.put("outcomes", outcomes);
+            r.put("matchRate", matched + diverged == 0 ? null : (double) matched / (matched + diverged));
+            String breaker = "none";
+            for (var g : registry.find("resilience4j.circuitbreaker.state").tag("name", route).gauges()) {
+                if (g.value() == 1) {
+                    breaker = g.getId().getTag("state");
+                }
+            }
+            r.put("circuit", breaker);
+            var inflight = registry.find("strangler.shadow.inflight").tag("route", route).gauge();
+            r.put("shadowInFlight", inflight == null ? 0 : (long) inflight.value());
+            out.add(r);
+        });
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("killSwitch", api.toggles().toggles().killSwitch());
+        body.put("routes", out);
+        return body;
+    }
 
     private static byte[] bytes(FullHttpRequest req) {
         byte[] b = new byte[req.content().readableBytes()];

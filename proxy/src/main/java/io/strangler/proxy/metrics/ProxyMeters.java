@@ -31,6 +31,10 @@ public enum ProxyMeters {
     FALLBACKS("strangler.fallbacks", Meter.Type.COUNTER, "route", "reason"),
     /** Routes switched back to shadow by themselves because the candidate failed the traffic it served. */
     AUTO_ROLLBACKS("strangler.auto.rollbacks", Meter.Type.COUNTER, "route"),
+    /** 1 for each route's current mode, 0 for the others. */
+    ROUTE_MODE("strangler.route.mode", Meter.Type.GAUGE, "route", "mode"),
+    /** 1 while the global kill switch is on. */
+    KILL_SWITCH("strangler.kill.switch", Meter.Type.GAUGE),
     /** Requests received and not yet answered. */
     IN_FLIGHT("strangler.requests.inflight", Meter.Type.GAUGE),
     /** Divergence samples dropped because the store's queue was full (counts are never dropped). */

@@ -69,6 +69,7 @@ class AdminIT {
             HttpResponse<String> html = get(admin, "/api/report?format=html&since=1h", ONCALL);
             HttpResponse<String> badFormat = get(admin, "/api/report?format=pdf", VIEWER);
             HttpResponse<String> divergences = get(admin, "/api/divergences?route=orders&limit=10", VIEWER);
+            HttpResponse<String> routes = get(admin, "/api/routes", VIEWER);
 
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(health.body()).contains("\"status\" : \"up\"", "\"store\" : \"reachable\"");
@@ -84,6 +85,9 @@ class AdminIT {
             assertThat(html.body()).contains("<mark>");
             assertThat(badFormat.statusCode()).isEqualTo(400);
             assertThat(badFormat.body()).contains("format: 'pdf'");
+            assertThat(routes.statusCode()).isEqualTo(200);
+            assertThat(routes.body()).contains("\"route\" : \"orders\"", "\"mode\" : \"shadow\"", "\"served\" : 3",
+                    "\"diverged\" : 3", "\"matchRate\" : 0.0", "\"circuit\" : \"closed\"");
             assertThat(divergences.statusCode()).isEqualTo(200);
             assertThat(divergences.body()).contains("\"path\" : \"$.price\"", "\"comparisons\" : 3", "\"firstSeen\" : ");
             String id = divergences.body().replaceAll("(?s).*\"sampleId\" : (\\d+).*", "$1");
