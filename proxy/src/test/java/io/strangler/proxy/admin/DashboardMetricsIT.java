@@ -43,15 +43,16 @@ class DashboardMetricsIT {
         String scrape;
         try (TestUpstream legacy = Fixtures.json("{\"price\":10}");
              TestUpstream candidate = Fixtures.json("{\"price\":11}");
+             TestUpstream failing = TestUpstream.respondingWith(500, "boom");
              ProxyUnderTest proxy = ProxyUnderTest.start("store: { url: \"jdbc:h2:file:" + dir.resolve("db")
                      + "\" }\nadmin: { port: 0 }\n"
                      + "upstreams:\n  legacy: { url: " + legacy.url() + " }\n  candidate: { url: " + candidate.url()
-                     + " }\n  gone: { url: " + TestUpstream.refusing().url() + " }\n"
+                     + " }\n  failing: { url: " + failing.url() + " }\n"
                      + "routes:\n"
                      + "  - { id: orders, match: { pathPrefix: /api/orders }, legacy: legacy, candidate: candidate,"
                      + " mode: shadow }\n"
-                     + "  - { id: items, match: { pathPrefix: /api/items }, legacy: legacy, candidate: gone,"
-                     + " mode: candidate }\n")) {
+                     + "  - { id: items, match: { pathPrefix: /api/items }, legacy: legacy, candidate: failing,"
+                     + " mode: candidate, fallbackOn5xx: true }\n")) {
             proxy.get("/api/orders/1");
             proxy.get("/api/items/1");
             Fixtures.awaitTrue(() -> proxy.outcomes("orders", "diverged", "diverged") == 1);
