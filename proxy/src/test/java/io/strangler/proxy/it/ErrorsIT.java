@@ -95,11 +95,8 @@ class ErrorsIT {
 
     @Test
     void shouldAnswer502WhenTheUpstreamRefusesTheConnection() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
-        try (ProxyUnderTest proxy = ProxyUnderTest.singleRoute("http://127.0.0.1:" + closedPort, "", "")) {
+        try (TestUpstream closed = TestUpstream.refusing();
+             ProxyUnderTest proxy = ProxyUnderTest.singleRoute(closed.url(), "", "")) {
             RawHttp.Response res = send(proxy, "GET /x HTTP/1.1\r\nHost: x\r\nX-Request-Id: trace-1\r\n\r\n");
 
             assertError(res, 502, "upstream_refused");

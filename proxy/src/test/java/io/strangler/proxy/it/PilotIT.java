@@ -91,8 +91,9 @@ class PilotIT {
     void shouldFallBackToLegacyWhenTheCandidateCannotServeASafeRequest() throws Exception {
         try (TestUpstream legacy = Fixtures.json("{\"side\":\"legacy\"}");
              TestUpstream candidate500 = TestUpstream.respondingWith(500, "boom");
+             TestUpstream closed = TestUpstream.refusing();
              ProxyUnderTest refusing = ProxyUnderTest.start(Fixtures.shadowConfig("orders", "candidate", legacy,
-                     TestUpstream.refusing(), ""));
+                     closed, ""));
              ProxyUnderTest with5xx = ProxyUnderTest.start(config(legacy, candidate500, "candidate",
                      "    fallbackOn5xx: true\n"));
              ProxyUnderTest without5xx = ProxyUnderTest.start(config(legacy, candidate500, "candidate", ""))) {

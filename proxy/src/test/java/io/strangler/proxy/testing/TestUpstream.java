@@ -66,6 +66,7 @@ public final class TestUpstream implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel server;
     private final int port;
+    private final java.net.Socket holder;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger openConnections = new AtomicInteger();
@@ -92,13 +93,28 @@ public final class TestUpstream implements AutoCloseable {
                 })
                 .bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
         port = ((InetSocketAddress) server.localAddress()).getPort();
+        holder = null;
     }
 
-    /** A server already stopped: its {@link #url} refuses connections. Closing it again is harmless. */
+    /**
+     * An address that refuses connections: a loopback port held by a socket that is bound but never listens, so
+     * nothing else can take the port while the test runs, and every connect gets a reset.
+     */
     public static TestUpstream refusing() {
-        TestUpstream t = respondingWith(200, "");
-        t.close();
-        return t;
+        try {
+            java.net.Socket holder = new java.net.Socket();
+            holder.bind(new InetSocketAddress("127.0.0.1", 0));
+            return new TestUpstream(holder);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private TestUpstream(java.net.Socket holder) {
+        this.group = null;
+        this.server = null;
+        this.holder = holder;
+        this.port = holder.getLocalPort();
     }
 
     public static TestUpstream http(Behaviour behaviour) {
@@ -155,6 +171,14 @@ public final class TestUpstream implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (holder != null) {
+            try {
+                holder.close();
+            } catch (java.io.IOException ignored) {
+                // nothing listened on it anyway
+            }
             return;
         }
         server.close().syncUninterruptibly();
