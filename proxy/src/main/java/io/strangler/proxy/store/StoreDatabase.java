@@ -100,7 +100,7 @@ public final class StoreDatabase {
             p.putIfAbsent("connectTimeout", "5");
             p.putIfAbsent("socketTimeout", "30");
         }
-        return DriverManager.getConnection(config.url(), p);
+        return DriverManager.getConnection(jdbcUrl(), p);
     }
 
     /**
@@ -117,10 +117,22 @@ public final class StoreDatabase {
             return ds;
         }
         org.h2.jdbcx.JdbcDataSource ds = new org.h2.jdbcx.JdbcDataSource();
-        ds.setURL(config.url());
+        ds.setURL(jdbcUrl());
         config.user().ifPresent(ds::setUser);
         config.password().ifPresent(ds::setPassword);
         return ds;
+    }
+
+    /**
+     * The URL to connect with. For H2, {@code DB_CLOSE_ON_EXIT=FALSE} unless the URL says otherwise: H2's own
+     * shutdown hook would otherwise close the database before the proxy's drain has written its last counts.
+     */
+    String jdbcUrl() {
+        String url = config.url();
+        if (dialect == Dialect.H2 && !url.toUpperCase(java.util.Locale.ROOT).contains("DB_CLOSE_ON_EXIT")) {
+            return url + ";DB_CLOSE_ON_EXIT=FALSE";
+        }
+        return url;
     }
 
     public boolean postgres() {
