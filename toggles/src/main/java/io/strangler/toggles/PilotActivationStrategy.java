@@ -40,19 +40,25 @@ public final class PilotActivationStrategy implements ActivationStrategy {
         if (user == null) {
             return false;
         }
-        if (Boolean.TRUE.equals(user.getAttribute(PILOT_HEADER))) {
+        return isPilot(state.getParameter(ROUTE), users(state), percentage(state), user.getName(),
+                Boolean.TRUE.equals(user.getAttribute(PILOT_HEADER)));
+    }
+
+    /**
+     * The same decision from parameters already parsed, for callers that decide per request and keep the parsed
+     * state (no string splitting on an event loop).
+     */
+    public boolean isPilot(String route, Set<String> users, double percentage, String userId, boolean header) {
+        if (header) {
             return true;
         }
-        String id = user.getName();
-        if (id == null || id.isEmpty()) {
+        if (userId == null || userId.isEmpty()) {
             return false;
         }
-        if (users(state).contains(id)) {
+        if (users.contains(userId)) {
             return true;
         }
-        double percentage = percentage(state);
-        String route = state.getParameter(ROUTE);
-        return percentage > 0 && route != null && StickyBuckets.inPercentage(route, id, percentage);
+        return percentage > 0 && route != null && StickyBuckets.inPercentage(route, userId, percentage);
     }
 
     static Set<String> users(FeatureState state) {

@@ -7,7 +7,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +15,6 @@ import org.slf4j.LoggerFactory;
 import org.togglz.core.Feature;
 import org.togglz.core.repository.FeatureState;
 import org.togglz.core.repository.StateRepository;
-import org.togglz.core.user.SimpleFeatureUser;
 import org.togglz.core.util.NamedFeature;
 
 /**
@@ -38,8 +36,19 @@ public final class RouteToggles implements AutoCloseable {
     static final String FEATURE_PREFIX = "strangler.route.";
     static final String MODE = "mode";
 
-    /** What decisions read: every route's state and the kill switch, replaced whole. */
-    private record Snapshot(Map<String, FeatureState> routes, boolean killed) {
+    /**
+     * What decisions read: every route's state (as stored, and parsed once) and the kill switch, replaced whole.
+     */
+    private record Snapshot(Map<String, FeatureState> routes, Map<String, RouteState> parsed, boolean killed) {
+        Snapshot(Map<String, FeatureState> routes, boolean killed) {
+            this(routes, parse(routes), killed);
+        }
+
+        private static Map<String, RouteState> parse(Map<String, FeatureState> routes) {
+            Map<String, RouteState> out = new LinkedHashMap<>();
+            routes.forEach((route, fs) -> out.put(route, toRouteState(fs)));
+            return Collections.unmodifiableMap(out);
+        }
     }
 
     private final StateRepository repository;
@@ -93,24 +102,18 @@ public final class RouteToggles implements AutoCloseable {
         if (s.killed()) {
             return Decision.LEGACY_ONLY;
         }
-        FeatureState state = s.routes().get(route);
+        RouteState state = s.parsed().get(route);
         if (state == null) {
             return Decision.LEGACY_ONLY;
         }
-        Mode mode = modeOf(state);
-        return switch (mode) {
+        return switch (state.mode()) {
             case LEGACY -> Decision.LEGACY_ONLY;
             case SHADOW -> new Decision(Mode.SHADOW, false, true, false);
             case CANDIDATE -> new Decision(Mode.CANDIDATE, true, true, false);
             case PILOT -> {
                 boolean header = policy.headerSays(request);
-                Optional<String> user = policy.userFrom().flatMap(u -> u.userOf(request));
-                boolean pilot = false;
-                if (header || user.isPresent()) {
-                    SimpleFeatureUser fu = new SimpleFeatureUser(user.orElse(null));
-                    fu.setAttribute(PilotActivationStrategy.PILOT_HEADER, header);
-                    pilot = strategy.isActive(state, fu);
-                }
+                String user = policy.userFrom().flatMap(u -> u.userOf(request)).orElse(null);
+                boolean pilot = strategy.isPilot(route, state.users(), state.percentage(), user, header);
                 yield new Decision(Mode.PILOT, pilot, true, pilot);
             }
         };
@@ -118,18 +121,16 @@ public final class RouteToggles implements AutoCloseable {
 
     /** The route's current state, as decisions see it. */
     public RouteState state(String route) {
-        FeatureState fs = snapshot.routes().get(route);
-        if (fs == null) {
+        RouteState state = snapshot.parsed().get(route);
+        if (state == null) {
             throw new IllegalArgumentException("unknown route '" + route + "' (known: " + features.keySet() + ")");
         }
-        return toRouteState(fs);
+        return state;
     }
 
     /** Every route's state, in config order. */
     public Map<String, RouteState> states() {
-        Map<String, RouteState> out = new LinkedHashMap<>();
-        snapshot.routes().forEach((route, fs) -> out.put(route, toRouteState(fs)));
-        return Collections.unmodifiableMap(out);
+        return snapshot.parsed();
     }
 
     /** Routes whose state this instance wrote from the config, because the repository had none yet. */

@@ -37,6 +37,21 @@ class RouteTogglesTest {
     }
 
     @Test
+    void shouldDecideTheSameThroughTheTogglzStrategyInterface() {
+        org.togglz.core.repository.FeatureState state = RouteToggles.toFeatureState("orders",
+                new RouteState(Mode.PILOT, Set.of("alice"), 0));
+        PilotActivationStrategy strategy = new PilotActivationStrategy();
+        org.togglz.core.user.SimpleFeatureUser tester = new org.togglz.core.user.SimpleFeatureUser(null);
+        tester.setAttribute(PilotActivationStrategy.PILOT_HEADER, true);
+
+        assertThat(strategy.isActive(state, new org.togglz.core.user.SimpleFeatureUser("alice"))).isTrue();
+        assertThat(strategy.isActive(state, new org.togglz.core.user.SimpleFeatureUser("zed"))).isFalse();
+        assertThat(strategy.isActive(state, tester)).isTrue();
+        assertThat(strategy.isActive(state, null)).isFalse();
+        assertThat(strategy.getId()).isEqualTo(PilotActivationStrategy.ID);
+    }
+
+    @Test
     void shouldApplyEveryModeAndTheKillSwitchOnTheNextDecision() {
         try (RouteToggles toggles = new RouteToggles(new InMemoryStateRepository(),
                 Map.of("orders", RouteState.of(Mode.SHADOW)), Duration.ofMinutes(1))) {
