@@ -62,10 +62,6 @@ public final class RouteMeters {
         this.compare = Timer.builder(ProxyMeters.SHADOW_COMPARE.meterName()).tags("route", route).register(registry);
     }
 
-    public String route() {
-        return route;
-    }
-
     /** A served response (or a proxy error answer) of {@code status}, {@code nanos} after the request arrived. */
     public void served(String upstream, int status, long nanos) {
         served.computeIfAbsent(upstream, u -> new Timers(ProxyMeters.REQUESTS, u)).record(status, nanos);

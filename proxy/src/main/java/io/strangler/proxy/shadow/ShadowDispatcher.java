@@ -127,15 +127,15 @@ public final class ShadowDispatcher implements AutoCloseable {
         return route(route, route.id() + ":legacy", legacy, null, meters, true);
     }
 
-    private ShadowRoute route(RouteConfig route, String name, UpstreamConfig shadowUpstream, UpstreamConfig legacy,
-            RouteMeters meters, boolean servedByCandidate) {
+    private ShadowRoute route(RouteConfig route, String name, UpstreamConfig shadowUpstream,
+            UpstreamConfig secondaryUpstream, RouteMeters meters, boolean servedByCandidate) {
         Bulkhead bulkhead = bulkheads.bulkhead(name, BulkheadConfig.custom()
                 .maxConcurrentCalls(route.shadow().maxConcurrent())
                 .maxWaitDuration(java.time.Duration.ZERO)
                 .build());
         CircuitBreaker breaker = breakers.circuitBreaker(name, breakerConfig(route.circuitBreaker()));
         Upstream upstream = shadowSideOf(shadowUpstream);
-        Upstream secondary = legacy == null ? null : shadowSideOf(legacy);
+        Upstream secondary = secondaryUpstream == null ? null : shadowSideOf(secondaryUpstream);
         ShadowRoute shadowRoute = new ShadowRoute(this, route.id(), route.shadow(), new ShadowGuards(bulkhead, breaker),
                 upstream, secondary, route.compare(), meters, servedByCandidate);
         if (!servedByCandidate) {
@@ -326,11 +326,6 @@ public final class ShadowDispatcher implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("a shadow result listener failed on route {}", exchange.request().routeId(), e);
         }
-    }
-
-    /** Noise learned so far, for reports. */
-    public NoiseDetector noise() {
-        return noise;
     }
 
     /**

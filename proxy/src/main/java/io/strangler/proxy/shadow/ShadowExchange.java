@@ -61,11 +61,6 @@ public final class ShadowExchange {
         this.pending = new AtomicInteger(withSecondary ? 3 : 2);
     }
 
-    /** Bodies larger than this are not compared: captures stop there. */
-    public int maxBodyBytes() {
-        return route.policy().maxBodyBytes();
-    }
-
     /** A capture for the served response, to feed while it streams to the client. */
     public ResponseCapture newCapture() {
         return new ResponseCapture(route.policy().maxBodyBytes());

@@ -68,8 +68,4 @@ final class ShadowGuards {
         return bulkhead.getBulkheadConfig().getMaxConcurrentCalls()
                 - bulkhead.getMetrics().getAvailableConcurrentCalls();
     }
-
-    CircuitBreaker.State breakerState() {
-        return breaker.getState();
-    }
 }

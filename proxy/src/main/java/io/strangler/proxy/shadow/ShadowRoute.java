@@ -97,9 +97,4 @@ public final class ShadowRoute {
     public int inFlight() {
         return guards.inFlight();
     }
-
-    /** The circuit breaker's state: CLOSED, OPEN, HALF_OPEN, ... */
-    public String breakerState() {
-        return guards.breakerState().name();
-    }
 }

@@ -171,13 +171,12 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
         }
         long now = clock.millis();
         boolean wanted = false;
-        List<DiffKey> keys = new ArrayList<>();
+        java.util.Set<DiffKey> keys = new java.util.LinkedHashSet<>();
         for (Difference d : r.comparison().get().differences()) {
             DiffKey k = new DiffKey(route, endpoint, d.path(), d.kind().tag());
-            if (keys.contains(k)) {
+            if (!keys.add(k)) {
                 continue;
             }
-            keys.add(k);
             differences.computeIfAbsent(k, x -> new LongAdder()).increment();
             lastSeen.computeIfAbsent(k, x -> new AtomicLong()).accumulateAndGet(now, Math::max);
             AtomicInteger kept = samplesKept.computeIfAbsent(k, x -> new AtomicInteger());
@@ -507,13 +506,11 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
                 + " (sample_id, route, endpoint, path, kind) VALUES (?, ?, ?, ?, ?)")) {
             for (int n = 0; n < samples.size(); n++) {
                 SampleData s = samples.get(n);
-                List<String> seen = new ArrayList<>();
+                java.util.Set<String> seen = new java.util.HashSet<>();
                 for (Difference d : s.differences()) {
-                    String key = d.path() + ' ' + d.kind().tag();
-                    if (seen.contains(key)) {
+                    if (!seen.add(d.path() + ' ' + d.kind().tag())) {
                         continue;
                     }
-                    seen.add(key);
                     ps.setLong(1, ids.get(n));
                     ps.setString(2, s.route());
                     ps.setString(3, s.endpoint());

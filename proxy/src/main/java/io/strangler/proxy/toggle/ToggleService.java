@@ -66,10 +66,6 @@ public final class ToggleService implements AutoCloseable {
         return toggles;
     }
 
-    public AuditLog audit() {
-        return audit;
-    }
-
     /** A refused change: the message says what is wrong; {@code notFound} for an unknown route or audit entry. */
     public static final class Refused extends Exception {
         private final boolean notFound;
