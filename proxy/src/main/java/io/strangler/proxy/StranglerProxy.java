@@ -186,7 +186,9 @@ public final class StranglerProxy implements AutoCloseable {
                     Optional<ReportBuilder> reports = config.store().map(sc -> new ReportBuilder(
                             new StoreDatabase(sc), Clock.systemUTC()));
                     admin = Optional.of(AdminServer.start(config.admin().get(), transport,
-                            new AdminApi(registry, store, reports, toggleService)));
+                            new AdminApi(registry, store, reports, toggleService,
+                                    config.routes().stream().map(r -> new AdminApi.RouteSides(r.id(), r.legacy(),
+                                            r.candidate())).toList())));
                 } catch (IllegalStateException e) {
                     server.close().syncUninterruptibly();
                     throw e;

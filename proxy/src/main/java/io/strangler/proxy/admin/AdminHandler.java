@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -56,9 +57,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Duration DEFAULT_SINCE = Duration.ofHours(24);
     private static final int MAX_GROUPS = 1_000;
 
+    /** Sent with every dashboard file: only our own scripts and styles run, nothing may frame the page. */
+    static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; "
+            + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
     private final AdminApi api;
     private final Tokens tokens;
     private final Executor workers;
+    private final LiveFeed live;
+    private final StaticAssets assets;
     private final ObjectMapper json = new ObjectMapper().registerModule(new Jdk8Module())
             .enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -98,10 +105,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    AdminHandler(AdminApi api, Tokens tokens, Executor workers) {
+    AdminHandler(AdminApi api, Tokens tokens, Executor workers, LiveFeed live, StaticAssets assets) {
         this.api = api;
         this.tokens = tokens;
         this.workers = workers;
+        this.live = live;
+        this.assets = assets;
     }
 
     @Override
@@ -129,8 +138,28 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     api.registry().scrape()));
             return;
         }
+        if (path.equals("/") || path.equals("/dashboard")) {
+            FullHttpResponse res = text(HttpResponseStatus.FOUND, "text/plain; charset=utf-8", "see /dashboard/\n");
+            res.headers().set(HttpHeaderNames.LOCATION, "/dashboard/");
+            send(ctx, keepAlive, res);
+            return;
+        }
+        if (path.startsWith("/dashboard/")) {
+            send(ctx, keepAlive, asset(req, path.substring("/dashboard/".length())));
+            return;
+        }
         if (!path.startsWith("/api/")) {
             send(ctx, keepAlive, error(HttpResponseStatus.NOT_FOUND, "not_found", "no such admin path: " + path));
+            return;
+        }
+        HttpMethod method = req.method();
+        boolean write = !method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD);
+        String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+        if (write && origin != null && !sameOrigin(origin, req.headers().get(HttpHeaderNames.HOST))) {
+            // A page elsewhere cannot read our token, but refuse its writes outright, token or not (no CORS).
+            send(ctx, keepAlive, error(HttpResponseStatus.FORBIDDEN, "cross_origin", "writes from another origin ("
+                    + origin + ") are refused; use the dashboard served by this admin listener, or the API "
+                    + "without an Origin header"));
             return;
         }
         Optional<AdminConfig.Token> caller = authenticate(req);
@@ -143,8 +172,6 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         Map<String, List<String>> params = q.parameters();
-        HttpMethod method = req.method();
-        boolean write = !method.equals(HttpMethod.GET);
         if (write && caller.get().readOnly()) {
             send(ctx, keepAlive, error(HttpResponseStatus.FORBIDDEN, "forbidden", "the token '"
                     + caller.get().name() + "' is read-only"));
@@ -152,7 +179,26 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         String actor = caller.get().name();
         String source = "cli".equals(req.headers().get("X-Strangler-Source")) ? "cli" : "api";
-        if (path.equals("/api/routes") && !write) {
+        if (path.equals("/api/whoami") && !write) {
+            Map<String, Object> me = new LinkedHashMap<>();
+            me.put("name", caller.get().name());
+            me.put("readOnly", caller.get().readOnly());
+            send(ctx, keepAlive, json(HttpResponseStatus.OK, me));
+        } else if (path.equals("/api/events") && !write) {
+            events(ctx);
+        } else if (path.equals("/api/overview") && !write) {
+            String o = live.overview();
+            send(ctx, keepAlive, o == null ? error(HttpResponseStatus.SERVICE_UNAVAILABLE, "starting",
+                    "the first sample is taken within a second of start; try again")
+                    : text(HttpResponseStatus.OK, JSON, o + "\n"));
+        } else if (path.equals("/api/latency") && !write) {
+            String route = param(params, "route");
+            if (route != null && api.routes().stream().noneMatch(r -> r.route().equals(route))) {
+                send(ctx, keepAlive, error(HttpResponseStatus.NOT_FOUND, "not_found", "no route '" + route + "'"));
+            } else {
+                offload(ctx, keepAlive, () -> latency(route));
+            }
+        } else if (path.equals("/api/routes") && !write) {
             offload(ctx, keepAlive, () -> json(HttpResponseStatus.OK, routes()));
         } else if (path.equals("/api/toggles") && !write) {
             send(ctx, keepAlive, json(HttpResponseStatus.OK, api.toggles().describe()));
@@ -184,7 +230,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    private static final List<String> KNOWN = List.of("/api/routes", "/api/toggles", "/api/kill-switch", "/api/audit",
+    private static final List<String> KNOWN = List.of("/api/whoami", "/api/events", "/api/overview",
+            "/api/latency", "/api/routes", "/api/toggles", "/api/kill-switch", "/api/audit",
             "/api/report", "/api/divergences");
 
     /** Every route with its mode and live counters since start, read from the meters. */
@@ -223,6 +270,69 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         body.put("killSwitch", api.toggles().toggles().killSwitch());
         body.put("routes", out);
         return body;
+    }
+
+    /** Both origins as scheme://host[:port]; the admin listener speaks plain HTTP. */
+    private static boolean sameOrigin(String origin, String host) {
+        return host != null && origin.equalsIgnoreCase("http://" + host);
+    }
+
+    private FullHttpResponse asset(FullHttpRequest req, String name) {
+        if (!req.method().equals(HttpMethod.GET) && !req.method().equals(HttpMethod.HEAD)) {
+            return error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed", req.method()
+                    + " is not allowed on the dashboard's files");
+        }
+        Optional<StaticAssets.Asset> a = assets.get(name.isEmpty() ? "index.html" : name);
+        if (a.isEmpty()) {
+            return error(HttpResponseStatus.NOT_FOUND, "not_found", "no dashboard file " + name);
+        }
+        StaticAssets.Asset asset = a.get();
+        boolean fresh = asset.etag().equals(req.headers().get(HttpHeaderNames.IF_NONE_MATCH));
+        byte[] body = fresh || req.method().equals(HttpMethod.HEAD) ? new byte[0] : asset.bytes();
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                fresh ? HttpResponseStatus.NOT_MODIFIED : HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, asset.contentType())
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, fresh ? 0 : asset.bytes().length)
+                .set(HttpHeaderNames.ETAG, asset.etag())
+                // Revalidate every time: after an upgrade the page and its scripts must not mix versions.
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-cache")
+                .set("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                .set("X-Content-Type-Options", "nosniff")
+                .set("X-Frame-Options", "DENY")
+                .set("Referrer-Policy", "no-referrer");
+        return res;
+    }
+
+    /** Turns this connection into a server-sent event stream fed by {@link LiveFeed}. */
+    private void events(ChannelHandlerContext ctx) {
+        if (live.subscribers() >= LiveFeed.MAX_SUBSCRIBERS) {
+            send(ctx, false, error(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy", "too many live dashboards ("
+                    + LiveFeed.MAX_SUBSCRIBERS + ") are open on this instance"));
+            return;
+        }
+        DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                .set("X-Content-Type-Options", "nosniff");
+        HttpUtil.setTransferEncodingChunked(head, true);
+        ctx.writeAndFlush(head);
+        if (!live.subscribe(ctx.channel())) {
+            ctx.close();
+        }
+    }
+
+    private FullHttpResponse latency(String route) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("stepSeconds", LiveFeed.HISTORY_STEP_SECONDS);
+        Map<String, List<Map<String, Object>>> all = live.history();
+        Map<String, Object> routes = new LinkedHashMap<>();
+        for (AdminApi.RouteSides r : api.routes()) {
+            if (route == null || route.equals(r.route())) {
+                routes.put(r.route(), all.getOrDefault(r.route(), List.of()));
+            }
+        }
+        body.put("routes", routes);
+        return json(HttpResponseStatus.OK, body);
     }
 
     private static byte[] bytes(FullHttpRequest req) {

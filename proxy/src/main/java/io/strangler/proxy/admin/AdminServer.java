@@ -30,12 +30,15 @@ public final class AdminServer implements AutoCloseable {
     private static final int WORKERS = 2;
 
     private final EventLoopGroup group;
+    private final LiveFeed live;
     private final ThreadPoolExecutor workers;
     private final Channel channel;
     private final ChannelGroup connections;
 
-    private AdminServer(EventLoopGroup group, ThreadPoolExecutor workers, Channel channel, ChannelGroup connections) {
+    private AdminServer(EventLoopGroup group, LiveFeed live, ThreadPoolExecutor workers, Channel channel,
+            ChannelGroup connections) {
         this.group = group;
+        this.live = live;
         this.workers = workers;
         this.channel = channel;
         this.connections = connections;
@@ -56,6 +59,8 @@ public final class AdminServer implements AutoCloseable {
                     return t;
                 });
         AdminHandler.Tokens tokens = new AdminHandler.Tokens(config.tokens());
+        StaticAssets assets = StaticAssets.load();
+        LiveFeed live = new LiveFeed(api);
         ChannelGroup connections = new DefaultChannelGroup("strangler-admin", GlobalEventExecutor.INSTANCE);
         try {
             Channel ch = new ServerBootstrap()
@@ -67,12 +72,14 @@ public final class AdminServer implements AutoCloseable {
                             connections.add(c);
                             c.pipeline().addLast(new IdleStateHandler(0, 0, 60, TimeUnit.SECONDS),
                                     new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY_BYTES),
-                                    new AdminHandler(api, tokens, workers));
+                                    new AdminHandler(api, tokens, workers, live, assets));
                         }
                     })
                     .bind(new InetSocketAddress(config.host(), config.port())).syncUninterruptibly().channel();
-            return new AdminServer(group, workers, ch, connections);
+            live.start();
+            return new AdminServer(group, live, workers, ch, connections);
         } catch (RuntimeException e) {
+            live.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownNow();
             throw new IllegalStateException("cannot listen for admin on " + config.host() + ":" + config.port()
@@ -91,6 +98,7 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        live.close();
         // Close open keep-alive connections first, and give the loop a moment to see their closes complete: a
         // loop stopped with reads still in flight (io_uring) can lose their buffers.
         connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);

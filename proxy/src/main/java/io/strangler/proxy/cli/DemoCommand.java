@@ -15,6 +15,7 @@ import io.strangler.proxy.config.ShadowingConfig;
 import io.strangler.proxy.config.StoreConfig;
 import io.strangler.proxy.config.UpstreamConfig;
 import io.strangler.proxy.demo.DemoBackend;
+import io.strangler.proxy.demo.DemoTraffic;
 import io.strangler.proxy.shadow.DivergenceLog;
 import io.strangler.toggles.UserSource;
 import java.io.PrintWriter;
@@ -50,8 +51,19 @@ public final class DemoCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE})")
     private String host;
 
+    @Option(names = "--traffic", defaultValue = "20", paramLabel = "N", description = "Send N requests/s of demo "
+            + "traffic through the proxy so the dashboard has live data (default: ${DEFAULT-VALUE}; 0 = none)")
+    private double traffic;
+
+    @Option(names = "--no-browser", description = "Do not open the dashboard in a browser")
+    private boolean noBrowser;
+
     /** The demo logs a divergence per endpoint at most this often, so each one shows up soon after a request. */
     private static final long DIVERGENCE_LOG_INTERVAL_MILLIS = 2_000;
+    /** With generated traffic every endpoint diverges all the time: log each one less often. */
+    private static final long DIVERGENCE_LOG_INTERVAL_WITH_TRAFFIC_MILLIS = 60_000;
+    /** Requests sent at once before the demo says it is ready, so the dashboard opens onto numbers. */
+    private static final int WARM_UP_REQUESTS = 150;
 
     /** The demo's own embedded store, apart from a real config's default one. */
     static final String DEMO_STORE_URL = "jdbc:h2:file:./strangler-data/demo";
@@ -77,15 +89,27 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** Starts the demo services and the proxy; {@code proxyPort} 0 picks a free port. */
     public static Demo start(String host, int proxyPort) {
+        return start(host, proxyPort, DIVERGENCE_LOG_INTERVAL_MILLIS);
+    }
+
+    private static Demo start(String host, int proxyPort, long divergenceLogMillis) {
+        return start(host, proxyPort, divergenceLogMillis, DEMO_STORE_URL);
+    }
+
+    /** Like {@link #start(String, int)} with a store of its own (for tools that must not touch the demo's). */
+    static Demo start(String host, int proxyPort, long divergenceLogMillis, String storeUrl) {
         DemoBackend legacy = DemoBackend.start(DemoBackend.Flavor.LEGACY, Clock.systemUTC());
         DemoBackend candidate = DemoBackend.start(DemoBackend.Flavor.CANDIDATE, Clock.systemUTC());
         try {
-            StranglerProxy proxy = StranglerProxy.start(config(host, proxyPort, legacy.port(), candidate.port()),
-                    new DivergenceLog(Clock.systemUTC(), DIVERGENCE_LOG_INTERVAL_MILLIS));
+            StranglerProxy proxy = StranglerProxy.start(config(host, proxyPort, legacy.port(), candidate.port())
+                            .withStore(Optional.of(StoreConfig.defaults().withUrl(storeUrl))),
+                    new DivergenceLog(Clock.systemUTC(), divergenceLogMillis));
             // The demo's store keeps toggle state between runs; every demo starts from shadow mode, kill switch off.
             proxy.toggles().setKillSwitch(false);
-            for (String route : proxy.toggles().routes()) {
-                proxy.toggles().set(route, io.strangler.toggles.RouteState.of(io.strangler.toggles.Mode.SHADOW));
+            // (as the config has them: shadow, with alice as the pilot user ready for a flip to pilot).
+            for (RouteConfig r : config(host, proxyPort, legacy.port(), candidate.port()).routes()) {
+                proxy.toggles().set(r.id(), new io.strangler.toggles.RouteState(io.strangler.toggles.Mode.SHADOW,
+                        r.pilot().users(), r.pilot().percentage()));
             }
             return new Demo(proxy, legacy, candidate);
         } catch (RuntimeException e) {
@@ -122,13 +146,19 @@ public final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Demo demo;
         try {
-            demo = start(host, port);
+            demo = start(host, port, traffic > 0 ? DIVERGENCE_LOG_INTERVAL_WITH_TRAFFIC_MILLIS
+                    : DIVERGENCE_LOG_INTERVAL_MILLIS);
         } catch (IllegalStateException e) {
             spec.commandLine().getErr().println("strangler demo: " + e.getMessage()
                     + (port != 0 ? " (is another demo running? try --port 0 for any free port)" : ""));
             return CommandLine.ExitCode.SOFTWARE;
         }
         String base = "http://" + (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + demo.proxy().port();
+        DemoTraffic generator = null;
+        if (traffic > 0) {
+            generator = DemoTraffic.start(base, traffic, WARM_UP_REQUESTS);
+            generator.awaitWarmUp(Duration.ofSeconds(20));
+        }
         out.println("Strangler demo is running.");
         out.println("  proxy:     " + base);
         out.println("  legacy:    http://127.0.0.1:" + demo.legacy().port() + "   (demo shop API, the old system)");
@@ -143,22 +173,59 @@ public final class DemoCommand implements Callable<Integer> {
                 + " you still get legacy's answer at once)");
         out.println("  curl -i -X POST -H 'Content-Type: application/json' -d '{\"item\":3,\"qty\":2}' " + base
                 + "/api/orders   (POST is not shadowed)");
-        demo.proxy().adminPort().ifPresent(p -> {
-            String admin = "http://" + (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + p;
-            out.println("  admin:     " + admin + "/metrics, and the API with the token " + DEMO_TOKEN + ":");
-            out.println("             curl -H 'Authorization: Bearer " + DEMO_TOKEN + "' '" + admin
-                    + "/api/report?format=md'");
-        });
+        String admin = "http://" + (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":"
+                + demo.proxy().adminPort().orElseThrow();
+        out.println("  admin:     " + admin + "/metrics, and the API with the token " + DEMO_TOKEN + ":");
+        out.println("             curl -H 'Authorization: Bearer " + DEMO_TOKEN + "' '" + admin
+                + "/api/report?format=md'");
+        out.println();
+        out.println("Dashboard:   " + admin + "/dashboard/");
+        out.println("  sign in with the admin token " + DEMO_TOKEN);
+        out.println(traffic > 0 ? "  " + fmt(traffic) + " requests/s of demo traffic are flowing through the proxy "
+                + "(--traffic 0 to stop that)." : "  no demo traffic (--traffic 0): send some with the curl lines above.");
+        if (!noBrowser && openBrowser(admin + "/dashboard/")) {
+            out.println("  opened in your browser.");
+        }
         out.println();
         out.println("Divergences and shadow failures are logged below as they are found.");
         out.println("Press Ctrl+C to stop.");
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
+        DemoTraffic sending = generator;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (sending != null) {
+                sending.close();
+            }
             demo.close();
             stopped.countDown();
         }, "strangler-demo-shutdown"));
         stopped.await();
         return CommandLine.ExitCode.OK;
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+    }
+
+    /** Opens the URL with the desktop's browser when there is a desktop; false when there is none or it fails. */
+    private static boolean openBrowser(String url) {
+        String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
+        List<String> command;
+        if (os.contains("mac")) {
+            command = List.of("open", url);
+        } else if (os.contains("win")) {
+            command = List.of("rundll32", "url.dll,FileProtocolHandler", url);
+        } else if (System.getenv("DISPLAY") != null || System.getenv("WAYLAND_DISPLAY") != null) {
+            command = List.of("xdg-open", url);
+        } else {
+            return false;
+        }
+        try {
+            new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 }

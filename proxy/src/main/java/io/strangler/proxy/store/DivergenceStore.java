@@ -56,6 +56,11 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
     /** Skips are counted per route only: templating every skipped path would cost the event loop. */
     public static final String ANY_ENDPOINT = "*";
     private static final int MAX_LATEST_PER_FLUSH = 1_000;
+    /**
+     * A difference's latest sample is replaced at most this often, so that a link to it (in the dashboard, in an
+     * API answer) stays valid for at least this long even when the difference recurs many times a second.
+     */
+    static final long LATEST_REPLACE_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
     private static final int SAMPLE_BATCH = 500;
     /** Put in the queue by {@link #close} to wake the writer. */
     private static final SampleData STOP = new SampleData(Instant.EPOCH, "", "", "", "", "", "", "", Map.of(),
@@ -89,6 +94,8 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
     private final Map<DiffKey, AtomicInteger> samplesKept = new ConcurrentHashMap<>();
     private final Map<DiffKey, SampleData> latest = new ConcurrentHashMap<>();
     private final Map<DiffKey, Long> latestOnlySample = new HashMap<>();
+    /** When each difference's latest sample was last replaced (System.nanoTime); writer thread only. */
+    private final Map<DiffKey, Long> latestReplacedAt = new HashMap<>();
     private final ArrayBlockingQueue<SampleData> queue;
     private final List<SampleData> retry = new ArrayList<>();
     private final Counter dropped;
@@ -430,10 +437,19 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
         }
     }
 
-    /** Writes the latest sample of each difference seen since the last flush, replacing the previous latest. */
+    /**
+     * Writes the latest sample of each difference seen since the last flush, replacing the previous latest unless
+     * that one is younger than {@link #LATEST_REPLACE_INTERVAL_NANOS} (then the newer one waits, and is itself
+     * replaced by any later one, until it is due).
+     */
     private void writeLatest() throws SQLException {
         Map<SampleData, List<DiffKey>> latestBatch = new LinkedHashMap<>();
+        long now = System.nanoTime();
         latest.forEach((k, s) -> {
+            Long replaced = latestReplacedAt.get(k);
+            if (replaced != null && now - replaced < LATEST_REPLACE_INTERVAL_NANOS) {
+                return;
+            }
             if (latest.remove(k, s)) {
                 latestBatch.computeIfAbsent(s, x -> new ArrayList<>()).add(k);
             }
@@ -445,6 +461,7 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
             for (Map.Entry<SampleData, List<DiffKey>> e : latestBatch.entrySet()) {
                 long id = insertSample(e.getKey());
                 for (DiffKey k : e.getValue()) {
+                    latestReplacedAt.put(k, now);
                     Long previous = latestOnlySample.put(k, id);
                     if (previous != null && !latestOnlySample.containsValue(previous)) {
                         deleteSample(previous);

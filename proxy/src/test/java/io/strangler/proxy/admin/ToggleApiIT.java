@@ -121,6 +121,23 @@ class ToggleApiIT {
             assertThat(call(admin, "POST", "/api/kill-switch", ONCALL, "{\"on\":\"yes\",\"reason\":\"x\"}")
                     .statusCode()).isEqualTo(400);
             assertThat(call(admin, "DELETE", "/api/toggles", ONCALL, null).statusCode()).isEqualTo(405);
+            // A page on another origin: its write is refused with or without a token, and so is its preflight.
+            HttpResponse<String> foreign = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin
+                    + "/api/kill-switch")).header("Origin", "http://evil.example")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"on\":true,\"reason\":\"x\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(foreign.statusCode()).isEqualTo(403);
+            assertThat(foreign.body()).contains("cross_origin", "http://evil.example");
+            assertThat(client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/api/kill-switch"))
+                    .header("Origin", "http://evil.example").header("Authorization", "Bearer " + ONCALL)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"on\":true,\"reason\":\"x\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(403);
+            HttpResponse<String> preflight = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin
+                    + "/api/kill-switch")).header("Origin", "http://evil.example")
+                    .header("Access-Control-Request-Method", "POST")
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(preflight.statusCode()).isEqualTo(403);
+            assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
             // Nothing above changed anything.
             assertThat(call(admin, "GET", "/api/toggles", VIEWER, null).body()).contains("\"mode\" : \"shadow\"");
             assertThat(call(admin, "GET", "/api/audit", VIEWER, null).body()).doesNotContain("\"source\" : \"api\"")
