@@ -27,11 +27,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A loopback HTTP server that plays legacy or a candidate in benchmarks: it answers at once with a small fixed JSON
- * body, after a fixed delay, or never (accepts and stays silent). Counts the requests it got.
+ * body, after a fixed delay, every other request with a 500, or never (accepts and stays silent). Counts the
+ * requests it got.
  */
 final class Backend implements AutoCloseable {
 
-    enum Behaviour { FAST, SLOW_2S, HANG }
+    enum Behaviour { FAST, FAST_DIFFERENT, SLOW_2S, HANG, ERRORS_50 }
 
     static final String BODY = "{\"id\":1,\"name\":\"Widget\",\"price\":9.99,\"tags\":[\"a\",\"b\"],\"stock\":12}";
 
@@ -42,6 +43,8 @@ final class Backend implements AutoCloseable {
     Backend(Behaviour behaviour, int threads) {
         group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
         byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
+        // The same answer with another price: every comparison finds one difference.
+        byte[] different = BODY.replace("9.99", "10.49").getBytes(StandardCharsets.UTF_8);
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
@@ -55,13 +58,22 @@ final class Backend implements AutoCloseable {
                                         if (!request) {
                                             return;
                                         }
-                                        requests.incrementAndGet();
+                                        long n = requests.incrementAndGet();
                                         switch (behaviour) {
                                             case FAST -> ctx.writeAndFlush(response(body));
+                                            case FAST_DIFFERENT -> ctx.writeAndFlush(response(different));
                                             case SLOW_2S -> ctx.executor().schedule(
                                                     () -> ctx.writeAndFlush(response(body)), 2, TimeUnit.SECONDS);
                                             case HANG -> { }
+                                            case ERRORS_50 -> ctx.writeAndFlush(n % 2 == 0 ? response(body)
+                                                    : error());
                                         }
+                                    }
+
+                                    @Override
+                                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                        // A client resetting its connection (a proxy closing a pooled one) is normal.
+                                        ctx.close();
                                     }
                                 });
                     }
@@ -74,6 +86,13 @@ final class Backend implements AutoCloseable {
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, content);
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        return res;
+    }
+
+    private static FullHttpResponse error() {
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.INTERNAL_SERVER_ERROR, Unpooled.EMPTY_BUFFER);
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
         return res;
     }
 

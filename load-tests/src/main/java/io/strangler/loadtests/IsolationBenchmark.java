@@ -1,22 +1,13 @@
 package io.strangler.loadtests;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -26,15 +17,12 @@ import org.HdrHistogram.Histogram;
  * machine hits them all alike.
  *
  * <pre>
- * java -cp load-tests/target/strangler-benchmarks.jar io.strangler.loadtests.IsolationBenchmark \
- *     [--rate 2000] [--seconds 10] [--warmup 3] [--rounds 3] [--connections 32] [--jar proxy/target/strangler.jar]
+ * ./strangler bench isolation [--rate 2000] [--seconds 10] [--warmup 3] [--rounds 3] [--connections 32]
  * </pre>
  *
  * Prints a table and writes {@code load-tests/results/isolation-<time>.csv}.
  */
 public final class IsolationBenchmark {
-
-    private static final Pattern LISTENING = Pattern.compile("listening on http://([^:]+):(\\d+)");
 
     /** @param breakerOff true to keep the route's circuit breaker from ever opening, leaving only the bulkhead */
     private record Scenario(String name, String route, String mode, String candidate, boolean breakerOff) {
@@ -45,6 +33,7 @@ public final class IsolationBenchmark {
             new Scenario("shadow on, healthy candidate", "healthy", "shadow", "healthy", false),
             new Scenario("shadow on, candidate hangs", "hang", "shadow", "hang", false),
             new Scenario("shadow on, candidate takes 2 s", "slow", "shadow", "slow", false),
+            new Scenario("shadow on, candidate fails 50%", "errors", "shadow", "errors", false),
             new Scenario("candidate hangs, breaker off", "hang-nobreaker", "shadow", "hang", true),
             new Scenario("candidate takes 2 s, breaker off", "slow-nobreaker", "shadow", "slow", true));
 
@@ -52,27 +41,24 @@ public final class IsolationBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opt = options(args);
-        double rate = Double.parseDouble(opt.getOrDefault("rate", "2000"));
-        int seconds = Integer.parseInt(opt.getOrDefault("seconds", "10"));
-        int warmUp = Integer.parseInt(opt.getOrDefault("warmup", "3"));
-        int rounds = Integer.parseInt(opt.getOrDefault("rounds", "3"));
-        int connections = Integer.parseInt(opt.getOrDefault("connections", "32"));
-        Path jar = Path.of(opt.getOrDefault("jar", "proxy/target/strangler.jar"));
-        if (!Files.isRegularFile(jar)) {
-            System.err.println(jar + " not found: build it with mvn -B -ntp -DskipTests package");
-            System.exit(1);
-        }
+        run(options(args));
+    }
+
+    static void run(Map<String, String> opt) throws Exception {
+        double rate = Bench.number(opt, "rate", 2000);
+        int seconds = Bench.integer(opt, "seconds", 10);
+        int warmUp = Bench.integer(opt, "warmup", 3);
+        int rounds = Bench.integer(opt, "rounds", 3);
+        int connections = Bench.integer(opt, "connections", 32);
+        Path jar = ProxyProcess.jar(opt.get("jar"));
         try (Backend legacy = new Backend(Backend.Behaviour.FAST, 1);
              Backend healthy = new Backend(Backend.Behaviour.FAST, 1);
              Backend hang = new Backend(Backend.Behaviour.HANG, 1);
-             Backend slow = new Backend(Backend.Behaviour.SLOW_2S, 1)) {
-            Map<String, Backend> candidates = Map.of("healthy", healthy, "hang", hang, "slow", slow);
-            Path config = Files.createTempFile("strangler-isolation", ".yaml");
-            Files.writeString(config, config(legacy, candidates));
-            Process proxy = startProxy(jar, config);
-            try {
-                int port = awaitPort(proxy);
+             Backend slow = new Backend(Backend.Behaviour.SLOW_2S, 1);
+             Backend errors = new Backend(Backend.Behaviour.ERRORS_50, 1)) {
+            Map<String, Backend> candidates = Map.of("healthy", healthy, "hang", hang, "slow", slow, "errors", errors);
+            try (ProxyProcess proxy = ProxyProcess.start(jar, config(legacy, candidates), List.of())) {
+                int port = proxy.port();
                 Map<String, Histogram> merged = new LinkedHashMap<>();
                 Map<String, long[]> counts = new LinkedHashMap<>();
                 System.out.printf(Locale.ROOT, "open-loop %.0f req/s, %d connections, %d s measured (+%d s warm-up) "
@@ -102,12 +88,6 @@ public final class IsolationBenchmark {
                     }
                 }
                 report(merged, counts, rate, connections, seconds, rounds);
-            } finally {
-                proxy.destroy();
-                if (!proxy.waitFor(10, TimeUnit.SECONDS)) {
-                    proxy.destroyForcibly();
-                }
-                Files.deleteIfExists(config);
             }
         }
     }
@@ -132,36 +112,6 @@ public final class IsolationBenchmark {
         return y.toString();
     }
 
-    private static Process startProxy(Path jar, Path config) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar.toString(), "run", "--config", config.toString()));
-        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    }
-
-    private static int awaitPort(Process proxy) throws IOException {
-        BufferedReader out = new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8));
-        String line;
-        while ((line = out.readLine()) != null) {
-            Matcher m = LISTENING.matcher(line);
-            if (m.find()) {
-                int port = Integer.parseInt(m.group(2));
-                Thread drain = new Thread(() -> {
-                    try {
-                        while (out.readLine() != null) {
-                            // keep the pipe empty
-                        }
-                    } catch (IOException ignored) {
-                        // the proxy went away
-                    }
-                }, "proxy-stdout");
-                drain.setDaemon(true);
-                drain.start();
-                return port;
-            }
-        }
-        throw new IllegalStateException("the proxy exited before it listened");
-    }
-
     private static void report(Map<String, Histogram> merged, Map<String, long[]> counts, double rate,
             int connections, int seconds, int rounds) throws IOException {
         double offP99 = merged.get(SCENARIOS.get(0).name()).getValueAtPercentile(99) / 1000.0;
@@ -184,12 +134,12 @@ public final class IsolationBenchmark {
         });
         System.out.println();
         System.out.print(table);
-        Path dir = Path.of("load-tests", "results");
-        Files.createDirectories(dir);
-        Path file = dir.resolve("isolation-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern(
-                "yyyyMMdd-HHmmss")) + ".csv");
-        Files.writeString(file, csv);
-        System.out.println("\nwritten: " + file);
+        Results results = new Results("isolation");
+        Path file = results.csv(csv.toString().substring(0, csv.indexOf("\n")), List.of(csv.substring(
+                csv.indexOf("\n") + 1).strip().split("\n")));
+        Path plot = results.percentilePlot(String.format(Locale.ROOT, "Served latency at %.0f req/s by candidate "
+                + "behaviour", rate), merged);
+        System.out.println("\nwritten: " + file + ", " + plot);
     }
 
     static Map<String, String> options(String[] args) {

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
@@ -63,7 +64,8 @@ public final class LoadGenerator {
     }
 
     /** The measured part of a run (after warm-up). Latencies in microseconds. */
-    public record Result(long requests, long errors, double seconds, Histogram latencyMicros) {
+    /** @param reconnects connections the server closed after an answer ({@code Connection: close}), replaced */
+    public record Result(long requests, long errors, double seconds, Histogram latencyMicros, long reconnects) {
         public double throughput() {
             return requests / seconds;
         }
@@ -91,6 +93,8 @@ public final class LoadGenerator {
     private long inFlight;
     private ScheduledFuture<?> ticker;
     private boolean stopped;
+    private Bootstrap bootstrap;
+    private long reconnects;
 
     private LoadGenerator(Plan plan) {
         this.plan = plan;
@@ -109,7 +113,7 @@ public final class LoadGenerator {
     }
 
     private void start() {
-        Bootstrap b = new Bootstrap().group(loop).channel(NioSocketChannel.class)
+        Bootstrap b = bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
@@ -214,7 +218,7 @@ public final class LoadGenerator {
             c.channel.close();
         }
         double seconds = (stopIssuingNanos - measureFromNanos) / 1e9;
-        done.complete(new Result(measured, errors, seconds, histogram.copy()));
+        done.complete(new Result(measured, errors, seconds, histogram.copy(), reconnects));
     }
 
     private void countError(long intended) {
@@ -240,9 +244,15 @@ public final class LoadGenerator {
             }
             return;
         }
-        if (!c.channel.isActive()) {
+        if (c.retired || !c.channel.isActive()) {
             return;
         }
+        next(c);
+    }
+
+    /** Gives a free connection its next request: a queued one (open loop) or a new one (closed loop). */
+    private void next(Conn c) {
+        long now = System.nanoTime();
         if (plan.rate() > 0) {
             Long next = backlog.pollFirst();
             if (next != null) {
@@ -256,11 +266,35 @@ public final class LoadGenerator {
         }
     }
 
+    /**
+     * Replaces a connection the server closed after its answer (nginx does so after {@code keepalive_requests}):
+     * a server ending a keep-alive connection politely is not an error, and the load must go on.
+     */
+    private void replace() {
+        reconnects++;
+        ChannelFuture f = bootstrap.connect(plan.target());
+        f.addListener(x -> {
+            if (!f.isSuccess()) {
+                errors++;
+                return;
+            }
+            Conn c = new Conn(f.channel());
+            f.channel().pipeline().addLast(c);
+            all.add(c);
+            if (stopped) {
+                c.channel.close();
+            } else {
+                next(c);
+            }
+        });
+    }
+
     /** One keep-alive connection with at most one request in flight. */
     private final class Conn extends SimpleChannelInboundHandler<FullHttpResponse> {
         final Channel channel;
         long intended;
         boolean busy;
+        boolean retired;
 
         Conn(Channel channel) {
             this.channel = channel;
@@ -280,6 +314,14 @@ public final class LoadGenerator {
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse res) {
             busy = false;
             boolean ok = res.decoderResult().isSuccess() && res.status().code() < 400;
+            if (!HttpUtil.isKeepAlive(res)) {
+                retired = true;
+                all.remove(this);
+                channel.close();
+                if (!stopped) {
+                    replace();
+                }
+            }
             completed(this, intended, ok);
         }
 

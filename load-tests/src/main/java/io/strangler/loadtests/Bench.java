@@ -1,0 +1,63 @@
+package io.strangler.loadtests;
+
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * {@code ./strangler bench <scenario> [--name value ...]}: one command per load scenario. Each prints a table
+ * and writes CSV and an SVG plot to {@code load-tests/results/}. Load only ever goes to loopback addresses.
+ */
+public final class Bench {
+
+    private static final String USAGE = """
+            usage: ./strangler bench <scenario> [--name value ...]
+              overhead     direct vs Strangler (legacy mode) vs nginx vs HAProxy, one worker each
+                           [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 10000]
+              shadow-cost  Strangler with shadowing off vs on (healthy candidate)
+                           [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 5000] [--io-threads 1]
+              isolation    served latency with a healthy, hung, 2 s slow and 50%-failing candidate
+                           [--rate 2000] [--seconds 10] [--warmup 3] [--rounds 3] [--connections 32]
+              soak         a long fixed-rate run with shadowing, watching RSS and heap
+                           [--minutes 10] [--rate 2000] [--warmup-minutes 1] [--heap 256m]
+            every scenario also takes --jar (default proxy/target/strangler.jar)""";
+
+    private Bench() {
+    }
+
+    /** The whole-number option {@code name}, or {@code fallback} when it is not given. */
+    static int integer(Map<String, String> opt, String name, int fallback) {
+        return opt.containsKey(name) ? Integer.parseInt(opt.get(name)) : fallback;
+    }
+
+    /** The numeric option {@code name}, or {@code fallback} when it is not given. */
+    static double number(Map<String, String> opt, String name, double fallback) {
+        return opt.containsKey(name) ? Double.parseDouble(opt.get(name)) : fallback;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+            System.out.println(USAGE);
+            System.exit(args.length == 0 ? 2 : 0);
+        }
+        Map<String, String> opt;
+        try {
+            opt = IsolationBenchmark.options(Arrays.copyOfRange(args, 1, args.length));
+        } catch (IllegalArgumentException e) {
+            System.err.println("strangler bench: " + e.getMessage() + "\n" + USAGE);
+            System.exit(2);
+            return;
+        }
+        switch (args[0]) {
+            case "overhead" -> OverheadBenchmark.run(opt);
+            case "shadow-cost" -> ShadowCostBenchmark.run(opt);
+            case "isolation" -> IsolationBenchmark.run(opt);
+            case "soak" -> SoakBenchmark.run(opt);
+            default -> {
+                System.err.println("strangler bench: unknown scenario '" + args[0] + "'\n" + USAGE);
+                System.exit(2);
+            }
+        }
+        // Netty's and the HTTP client's threads may linger a moment; the figures are written.
+        System.exit(0);
+    }
+}

@@ -1,0 +1,127 @@
+package io.strangler.loadtests;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What a plain reverse proxy costs: one fast backend, reached directly, through Strangler (a route in
+ * {@code legacy} mode, one I/O thread), through nginx (one worker) and through HAProxy (one thread), under the
+ * same load: closed loop for the most each can do, then open loop at a fixed rate for latency at equal load.
+ * Targets are interleaved round by round (after an uncounted warm-up round) so drift hits them alike.
+ *
+ * <pre>
+ * ./strangler bench overhead [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 10000]
+ * </pre>
+ */
+final class OverheadBenchmark {
+
+    private OverheadBenchmark() {
+    }
+
+    static void run(Map<String, String> opt) throws Exception {
+        int seconds = Bench.integer(opt, "seconds", 8);
+        int warmUp = Bench.integer(opt, "warmup", 2);
+        int rounds = Bench.integer(opt, "rounds", 3);
+        int connections = Bench.integer(opt, "connections", 32);
+        double rate = Bench.number(opt, "rate", 10000);
+        Path jar = ProxyProcess.jar(opt.get("jar"));
+        try (Backend backend = new Backend(Backend.Behaviour.FAST, 1)) {
+            String yaml = "listen: { host: 127.0.0.1, port: 0, ioThreads: 1 }\n"
+                    + "upstreams: { legacy: { url: \"http://127.0.0.1:" + backend.port() + "\" } }\n"
+                    + "routes: [ { id: all, match: { pathPrefix: / }, legacy: legacy } ]\n";
+            Map<String, Integer> targets = new LinkedHashMap<>();
+            List<AutoCloseable> running = new ArrayList<>();
+            try {
+                targets.put("direct", backend.port());
+                ProxyProcess strangler = ProxyProcess.start(jar, yaml, List.of());
+                running.add(strangler);
+                targets.put("strangler", strangler.port());
+                for (Peer.Kind kind : Peer.Kind.values()) {
+                    var peer = Peer.start(kind, backend.port());
+                    if (peer.isPresent()) {
+                        running.add(peer.get());
+                        targets.put(kind.name().toLowerCase(Locale.ROOT), peer.get().port());
+                    }
+                }
+                System.out.printf(Locale.ROOT, "overhead: closed loop (%d connections) and open loop at %.0f req/s, "
+                        + "%d s measured (+%d s warm-up) each, %d rounds, interleaved%n", connections, rate, seconds,
+                        warmUp, rounds);
+                Map<String, Histogram> closedH = new LinkedHashMap<>();
+                Map<String, Histogram> openH = new LinkedHashMap<>();
+                Map<String, long[]> closedN = new LinkedHashMap<>();
+                Map<String, long[]> openN = new LinkedHashMap<>();
+                Map<String, double[]> closedSeconds = new LinkedHashMap<>();
+                for (int round = 0; round <= rounds; round++) {
+                    for (Map.Entry<String, Integer> t : targets.entrySet()) {
+                        LoadGenerator.Result closed = LoadGenerator.run(new LoadGenerator.Plan(
+                                LoadGenerator.loopback(t.getValue()), "/items/1", connections, 0,
+                                Duration.ofSeconds(warmUp), Duration.ofSeconds(seconds), Long.MAX_VALUE));
+                        LoadGenerator.Result open = LoadGenerator.run(new LoadGenerator.Plan(
+                                LoadGenerator.loopback(t.getValue()), "/items/1", connections, rate,
+                                Duration.ofSeconds(warmUp), Duration.ofSeconds(seconds),
+                                (long) (rate * (seconds + warmUp) * 2)));
+                        if (round == 0) {
+                            continue;
+                        }
+                        System.out.printf(Locale.ROOT, "round %d  %-10s closed %9.0f req/s p99 %7.3f ms  %d errors | "
+                                + "open p50 %7.3f ms p99 %7.3f ms  %d errors%n", round, t.getKey(), closed.throughput(),
+                                closed.percentileMillis(99), closed.errors(), open.percentileMillis(50),
+                                open.percentileMillis(99), open.errors());
+                        add(closedH, closedN, t.getKey(), closed);
+                        add(openH, openN, t.getKey(), open);
+                        closedSeconds.computeIfAbsent(t.getKey(), k -> new double[1])[0] += closed.seconds();
+                    }
+                }
+                report(targets, closedH, closedN, closedSeconds, openH, openN, connections, rate, seconds, rounds);
+            } finally {
+                for (AutoCloseable c : running) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    static void add(Map<String, Histogram> hs, Map<String, long[]> ns, String key, LoadGenerator.Result r) {
+        hs.computeIfAbsent(key, k -> new Histogram(TimeUnit.MINUTES.toMicros(5), 3)).add(r.latencyMicros());
+        long[] n = ns.computeIfAbsent(key, k -> new long[2]);
+        n[0] += r.requests();
+        n[1] += r.errors();
+    }
+
+    private static void report(Map<String, Integer> targets, Map<String, Histogram> closedH,
+            Map<String, long[]> closedN, Map<String, double[]> closedSeconds, Map<String, Histogram> openH,
+            Map<String, long[]> openN, int connections, double rate, int seconds, int rounds) throws Exception {
+        double nginx = closedH.containsKey("nginx") ? closedN.get("nginx")[0] / closedSeconds.get("nginx")[0] : 0;
+        StringBuilder table = new StringBuilder("| target | max req/s | vs nginx | closed p99 ms | open p50 ms "
+                + "| open p99 ms | open p99.9 ms | errors |\n|---|---|---|---|---|---|---|---|\n");
+        List<String> csv = new ArrayList<>();
+        for (String t : targets.keySet()) {
+            double tput = closedN.get(t)[0] / closedSeconds.get(t)[0];
+            Histogram c = closedH.get(t);
+            Histogram o = openH.get(t);
+            long errors = closedN.get(t)[1] + openN.get(t)[1];
+            table.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %.3f | %.3f | %.3f | %.3f | %d |%n", t, tput,
+                    nginx > 0 ? String.format(Locale.ROOT, "%.2f×", tput / nginx) : "–",
+                    c.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(50) / 1000.0,
+                    o.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(99.9) / 1000.0, errors));
+            csv.add(String.format(Locale.ROOT, "%s,%d,%.0f,%d,%d,%.0f,%.3f,%.3f,%.3f,%.3f,%d", t, connections, rate,
+                    seconds, rounds, tput, c.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(50) / 1000.0,
+                    o.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(99.9) / 1000.0, errors));
+        }
+        System.out.println();
+        System.out.print(table);
+        Results results = new Results("overhead");
+        Path file = results.csv("target,connections,open_rate,seconds,rounds,max_rps,closed_p99_ms,open_p50_ms,"
+                + "open_p99_ms,open_p999_ms,errors", csv);
+        Path plot = results.percentilePlot(String.format(Locale.ROOT, "Latency at %.0f req/s (open loop), "
+                + "plain reverse proxy", rate), openH);
+        System.out.println("\nwritten: " + file + ", " + plot);
+    }
+}

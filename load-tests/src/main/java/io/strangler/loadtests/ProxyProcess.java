@@ -1,0 +1,137 @@
+package io.strangler.loadtests;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The real Strangler jar as a separate process (as users run it), with a generated config: benchmarks measure it
+ * from outside, with their own JVM's load generator not sharing its heap or JIT.
+ */
+final class ProxyProcess implements AutoCloseable {
+
+    private static final Pattern LISTENING = Pattern.compile("listening on http://([^:]+):(\\d+)");
+
+    private final Process process;
+    private final Path config;
+    private final int port;
+
+    private ProxyProcess(Process process, Path config, int port) {
+        this.process = process;
+        this.config = config;
+        this.port = port;
+    }
+
+    /** The jar's path from {@code --jar}, or the default build output; exits with a message when it is missing. */
+    static Path jar(String given) {
+        Path jar = Path.of(given == null ? "proxy/target/strangler.jar" : given);
+        if (!Files.isRegularFile(jar)) {
+            System.err.println(jar + " not found: build it with mvn -B -ntp -DskipTests package");
+            System.exit(1);
+        }
+        return jar;
+    }
+
+    /** Starts {@code jar run --config <yaml>} with {@code jvmArgs} and waits until it listens. */
+    static ProxyProcess start(Path jar, String yaml, List<String> jvmArgs) throws IOException {
+        Path config = Files.createTempFile("strangler-bench", ".yaml");
+        Files.writeString(config, yaml);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmArgs);
+        cmd.addAll(List.of("-jar", jar.toString(), "run", "--config", config.toString()));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            return new ProxyProcess(p, config, awaitPort(p));
+        } catch (IOException | RuntimeException e) {
+            p.destroyForcibly();
+            Files.deleteIfExists(config);
+            throw e;
+        }
+    }
+
+    int port() {
+        return port;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Resident set size in bytes from /proc (Linux), or -1 where there is no /proc. */
+    long rssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** CPU time the process has used so far, in seconds (user + system), or -1 where there is no /proc. */
+    double cpuSeconds() {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // Fields 14 and 15 of stat (utime, stime), counted from after the command name; clock ticks of 1/100 s.
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static int awaitPort(Process proxy) throws IOException {
+        BufferedReader out = new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null) {
+            Matcher m = LISTENING.matcher(line);
+            if (m.find()) {
+                int port = Integer.parseInt(m.group(2));
+                Thread drain = new Thread(() -> {
+                    try {
+                        while (out.readLine() != null) {
+                            // keep the pipe empty
+                        }
+                    } catch (IOException ignored) {
+                        // the proxy went away
+                    }
+                }, "proxy-stdout");
+                drain.setDaemon(true);
+                drain.start();
+                return port;
+            }
+        }
+        throw new IllegalStateException("the proxy exited before it listened");
+    }
+
+    @Override
+    public void close() throws IOException {
+        stop(process);
+        Files.deleteIfExists(config);
+    }
+
+    /** SIGTERM, then SIGKILL if it is still there after ten seconds. */
+    static void stop(Process process) {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

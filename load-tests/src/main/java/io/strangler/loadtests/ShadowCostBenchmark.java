@@ -1,0 +1,119 @@
+package io.strangler.loadtests;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What shadowing costs the traffic that is served: one Strangler process with two routes to the same fast legacy
+ * backend, one in {@code legacy} mode (shadow off) and one in {@code shadow} mode copying every request to a
+ * healthy candidate and comparing the answers. Closed loop for throughput, open loop at a fixed rate for latency
+ * at equal load; interleaved rounds.
+ *
+ * <pre>
+ * ./strangler bench shadow-cost [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 5000]
+ * </pre>
+ */
+final class ShadowCostBenchmark {
+
+    private ShadowCostBenchmark() {
+    }
+
+    static void run(Map<String, String> opt) throws Exception {
+        int seconds = Bench.integer(opt, "seconds", 8);
+        int warmUp = Bench.integer(opt, "warmup", 2);
+        int rounds = Bench.integer(opt, "rounds", 3);
+        int connections = Bench.integer(opt, "connections", 32);
+        double rate = Bench.number(opt, "rate", 5000);
+        String ioThreads = opt.getOrDefault("io-threads", "1");
+        Path jar = ProxyProcess.jar(opt.get("jar"));
+        try (Backend legacy = new Backend(Backend.Behaviour.FAST, 1);
+             Backend candidate = new Backend(Backend.Behaviour.FAST, 1)) {
+            String yaml = "listen: { host: 127.0.0.1, port: 0, ioThreads: " + ioThreads + " }\n"
+                    + "upstreams:\n"
+                    + "  legacy: { url: \"http://127.0.0.1:" + legacy.port() + "\" }\n"
+                    + "  candidate: { url: \"http://127.0.0.1:" + candidate.port() + "\" }\n"
+                    + "routes:\n"
+                    + "  - { id: off, match: { pathPrefix: /off }, legacy: legacy, candidate: candidate, mode: legacy }\n"
+                    + "  - { id: on, match: { pathPrefix: /on }, legacy: legacy, candidate: candidate, mode: shadow }\n";
+            Map<String, String> paths = new LinkedHashMap<>();
+            paths.put("shadow off", "/off/items/1");
+            paths.put("shadow on", "/on/items/1");
+            Map<String, Histogram> closedH = new LinkedHashMap<>();
+            Map<String, Histogram> openH = new LinkedHashMap<>();
+            Map<String, long[]> closedN = new LinkedHashMap<>();
+            Map<String, long[]> openN = new LinkedHashMap<>();
+            Map<String, double[]> closedSeconds = new LinkedHashMap<>();
+            Map<String, double[]> cpu = new LinkedHashMap<>();
+            try (ProxyProcess proxy = ProxyProcess.start(jar, yaml, List.of())) {
+                System.out.printf(Locale.ROOT, "shadow-cost: closed loop (%d connections) and open loop at %.0f "
+                        + "req/s, %d s measured (+%d s warm-up) each, %d rounds, %s I/O thread(s)%n", connections, rate,
+                        seconds, warmUp, rounds, ioThreads);
+                for (int round = 0; round <= rounds; round++) {
+                    for (Map.Entry<String, String> p : paths.entrySet()) {
+                        double cpuBefore = proxy.cpuSeconds();
+                        LoadGenerator.Result closed = LoadGenerator.run(new LoadGenerator.Plan(
+                                LoadGenerator.loopback(proxy.port()), p.getValue(), connections, 0,
+                                Duration.ofSeconds(warmUp), Duration.ofSeconds(seconds), Long.MAX_VALUE));
+                        double cpuUsed = proxy.cpuSeconds() - cpuBefore;
+                        LoadGenerator.Result open = LoadGenerator.run(new LoadGenerator.Plan(
+                                LoadGenerator.loopback(proxy.port()), p.getValue(), connections, rate,
+                                Duration.ofSeconds(warmUp), Duration.ofSeconds(seconds),
+                                (long) (rate * (seconds + warmUp) * 2)));
+                        if (round == 0) {
+                            continue;
+                        }
+                        System.out.printf(Locale.ROOT, "round %d  %-10s closed %9.0f req/s p99 %7.3f ms | open p50 "
+                                + "%7.3f ms p99 %7.3f ms p99.9 %7.3f ms  %d errors%n", round, p.getKey(),
+                                closed.throughput(), closed.percentileMillis(99), open.percentileMillis(50),
+                                open.percentileMillis(99), open.percentileMillis(99.9),
+                                closed.errors() + open.errors());
+                        OverheadBenchmark.add(closedH, closedN, p.getKey(), closed);
+                        OverheadBenchmark.add(openH, openN, p.getKey(), open);
+                        closedSeconds.computeIfAbsent(p.getKey(), k -> new double[1])[0] += closed.seconds();
+                        // CPU per closed-loop request (warm-up included in both counts).
+                        double[] c = cpu.computeIfAbsent(p.getKey(), k -> new double[2]);
+                        c[0] += cpuUsed;
+                        c[1] += closed.requests() * (1 + (double) warmUp / seconds);
+                    }
+                }
+            }
+            StringBuilder table = new StringBuilder("| shadow | max req/s | CPU µs/req | closed p99 ms | open p50 ms "
+                    + "| open p99 ms | open p99.9 ms | errors |\n|---|---|---|---|---|---|---|---|\n");
+            List<String> csv = new ArrayList<>();
+            for (String k : paths.keySet()) {
+                double tput = closedN.get(k)[0] / closedSeconds.get(k)[0];
+                Histogram c = closedH.get(k);
+                Histogram o = openH.get(k);
+                double cpuMicros = cpu.get(k)[0] / cpu.get(k)[1] * 1e6;
+                long errors = closedN.get(k)[1] + openN.get(k)[1];
+                table.append(String.format(Locale.ROOT, "| %s | %.0f | %.1f | %.3f | %.3f | %.3f | %.3f | %d |%n", k,
+                        tput, cpuMicros, c.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(50) / 1000.0,
+                        o.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(99.9) / 1000.0, errors));
+                csv.add(String.format(Locale.ROOT, "%s,%d,%.0f,%d,%d,%.0f,%.1f,%.3f,%.3f,%.3f,%.3f,%d", k, connections,
+                        rate, seconds, rounds, tput, cpuMicros, c.getValueAtPercentile(99) / 1000.0,
+                        o.getValueAtPercentile(50) / 1000.0, o.getValueAtPercentile(99) / 1000.0,
+                        o.getValueAtPercentile(99.9) / 1000.0, errors));
+            }
+            double tOff = closedN.get("shadow off")[0] / closedSeconds.get("shadow off")[0];
+            double tOn = closedN.get("shadow on")[0] / closedSeconds.get("shadow on")[0];
+            double pOff = openH.get("shadow off").getValueAtPercentile(99);
+            double pOn = openH.get("shadow on").getValueAtPercentile(99);
+            System.out.println();
+            System.out.print(table);
+            System.out.printf(Locale.ROOT, "%nthroughput on/off %.2f (goal >= 0.6), open-loop p99 on/off %.2f "
+                    + "(goal <= 1.5)%n", tOn / tOff, pOn / pOff);
+            Results results = new Results("shadow-cost");
+            Path file = results.csv("shadow,connections,open_rate,seconds,rounds,max_rps,cpu_us_per_req,closed_p99_ms,"
+                    + "open_p50_ms,open_p99_ms,open_p999_ms,errors", csv);
+            Path plot = results.percentilePlot(String.format(Locale.ROOT, "Served latency at %.0f req/s, shadow off "
+                    + "vs on (healthy candidate)", rate), openH);
+            System.out.println("written: " + file + ", " + plot);
+        }
+    }
+}
