@@ -19,7 +19,8 @@ public final class Bench {
                            [--rate 2000] [--seconds 10] [--warmup 3] [--rounds 3] [--connections 32]
               soak         a long fixed-rate run with shadowing, watching RSS and heap
                            [--minutes 10] [--rate 2000] [--warmup-minutes 1] [--heap 256m]
-            every scenario also takes --jar (default proxy/target/strangler.jar)""";
+            every scenario also takes --jar (default proxy/target/strangler.jar) and --proxy-jvm "<JVM options>"
+            for the Strangler process (e.g. "-XX:StartFlightRecording=filename=s.jfr,settings=profile")""";
 
     private Bench() {
     }
@@ -27,6 +28,12 @@ public final class Bench {
     /** The whole-number option {@code name}, or {@code fallback} when it is not given. */
     static int integer(Map<String, String> opt, String name, int fallback) {
         return opt.containsKey(name) ? Integer.parseInt(opt.get(name)) : fallback;
+    }
+
+    /** Extra JVM options for the Strangler process ({@code --proxy-jvm "-Xmx512m -XX:+UseParallelGC"}). */
+    static java.util.List<String> proxyJvm(Map<String, String> opt) {
+        String v = opt.getOrDefault("proxy-jvm", "").trim();
+        return v.isEmpty() ? java.util.List.of() : java.util.List.of(v.split("\\s+"));
     }
 
     /** The numeric option {@code name}, or {@code fallback} when it is not given. */

@@ -40,7 +40,7 @@ final class OverheadBenchmark {
             List<AutoCloseable> running = new ArrayList<>();
             try {
                 targets.put("direct", backend.port());
-                ProxyProcess strangler = ProxyProcess.start(jar, yaml, List.of());
+                ProxyProcess strangler = ProxyProcess.start(jar, yaml, Bench.proxyJvm(opt));
                 running.add(strangler);
                 targets.put("strangler", strangler.port());
                 for (Peer.Kind kind : Peer.Kind.values()) {

@@ -53,7 +53,7 @@ final class SoakBenchmark {
                     + "  - { id: items, match: { pathPrefix: /items }, legacy: legacy, candidate: candidate,"
                     + " mode: shadow }\n";
             long heapMax = parseBytes(heap);
-            try (ProxyProcess proxy = ProxyProcess.start(jar, yaml, List.of("-Xmx" + heap, "-Xms" + heap))) {
+            try (ProxyProcess proxy = ProxyProcess.start(jar, yaml, jvm(heap, opt))) {
                 System.out.printf(Locale.ROOT, "soak: %.0f req/s open loop for %.1f min (first %.1f min warm-up), "
                         + "shadowing with a difference in every comparison, -Xmx%s%n", rate, minutes, warmMinutes,
                         heap);
@@ -147,6 +147,12 @@ final class SoakBenchmark {
         } catch (Exception e) {
             return -1;
         }
+    }
+
+    private static List<String> jvm(String heap, Map<String, String> opt) {
+        List<String> args = new ArrayList<>(List.of("-Xmx" + heap, "-Xms" + heap));
+        args.addAll(Bench.proxyJvm(opt));
+        return args;
     }
 
     private static long parseBytes(String s) {
