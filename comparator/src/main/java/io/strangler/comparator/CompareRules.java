@@ -25,10 +25,12 @@ public record CompareRules(Set<String> ignoreHeaders, List<JsonPath> ignorePaths
 
     /**
      * Headers that differ between any two servers or any two responses and so are never compared: framing,
-     * per-response ids and stamps, and what the proxy adds itself. Counted, not reported.
+     * per-response ids and stamps, and what the proxy adds itself. Content-Length is framing too: where bodies
+     * differ the body comparison says where, and a length that differs because of a timestamp would only be noise.
      */
     public static final Set<String> ALWAYS_IGNORED_HEADERS = Set.of("date", "server", "x-request-id", "set-cookie",
-            "via", "age", "etag", "connection", "keep-alive", "transfer-encoding", "x-strangler-served-by");
+            "via", "age", "etag", "connection", "keep-alive", "transfer-encoding", "content-length",
+            "x-strangler-served-by");
 
     public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
 

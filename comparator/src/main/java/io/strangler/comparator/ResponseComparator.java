@@ -72,8 +72,8 @@ public final class ResponseComparator {
             run.report(DifferenceKind.STATUS, List.of(), "status", String.valueOf(legacy.status()),
                     String.valueOf(candidate.status()));
         }
-        boolean bodiesEqual = compareBodies(run, legacy, candidate);
-        compareHeaders(run, legacy, candidate, bodiesEqual);
+        compareBodies(run, legacy, candidate);
+        compareHeaders(run, legacy, candidate);
         Verdict verdict = !run.differences.isEmpty() ? Verdict.DIVERGED
                 : !run.ignored.isEmpty() ? Verdict.IGNORED : Verdict.MATCHED;
         return new Comparison(request, endpoint, verdict, run.differences, run.ignored, run.ruleHits, run.notes);
@@ -112,12 +112,11 @@ public final class ResponseComparator {
         }
     }
 
-    private void compareHeaders(Run run, Observation legacy, Observation candidate, boolean bodiesEqual) {
+    private void compareHeaders(Run run, Observation legacy, Observation candidate) {
         Set<String> names = new TreeSet<>(legacy.headers().keySet());
         names.addAll(candidate.headers().keySet());
         for (String name : names) {
-            if (CompareRules.ALWAYS_IGNORED_HEADERS.contains(name)
-                    || bodiesEqual && name.equals("content-length")) {
+            if (CompareRules.ALWAYS_IGNORED_HEADERS.contains(name)) {
                 continue;
             }
             List<String> l = legacy.headers().get(name);

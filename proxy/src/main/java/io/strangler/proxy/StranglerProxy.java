@@ -76,14 +76,17 @@ public final class StranglerProxy implements AutoCloseable {
     private final Optional<DivergenceStore> store;
     private final Optional<AdminServer> admin;
     private final AutoRollback rollback;
+    private final ToggleService toggleService;
     private final PrometheusMeterRegistry registry;
     private final Channel serverChannel;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
     private StranglerProxy(EventLoopGroup group, Map<String, Upstream> upstreams, ProxyRuntime runtime,
             ShadowDispatcher shadows, Optional<DivergenceStore> store, Optional<AdminServer> admin,
-            AutoRollback rollback, PrometheusMeterRegistry registry, Channel serverChannel) {
+            AutoRollback rollback, ToggleService toggleService, PrometheusMeterRegistry registry,
+            Channel serverChannel) {
         this.rollback = rollback;
+        this.toggleService = toggleService;
         this.group = group;
         this.upstreams = upstreams;
         this.runtime = runtime;
@@ -202,7 +205,7 @@ public final class StranglerProxy implements AutoCloseable {
                 }
             }
             StranglerProxy proxy = new StranglerProxy(group, upstreams, runtime, shadows, store, admin, rollback,
-                    registry, server);
+                    toggleService, registry, server);
             log.info("strangler listening on {} ({} transport, {} I/O threads, {} routes)", proxy.address(),
                     transport.name(), threads, routes.size());
             return proxy;
@@ -232,6 +235,11 @@ public final class StranglerProxy implements AutoCloseable {
     /** Route modes and the kill switch. */
     public RouteToggles toggles() {
         return runtime.toggles();
+    }
+
+    /** Audited changes to route modes and the kill switch (what the admin API and the CLI call). */
+    public ToggleService toggleService() {
+        return toggleService;
     }
 
     /** The admin listener's port, unless the config has none. */

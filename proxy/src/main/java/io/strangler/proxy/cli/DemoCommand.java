@@ -1,6 +1,7 @@
 package io.strangler.proxy.cli;
 
 import io.strangler.comparator.CompareRules;
+import io.strangler.proxy.toggle.ToggleService;
 import io.strangler.proxy.StranglerProxy;
 import io.strangler.proxy.config.AdminConfig;
 import io.strangler.proxy.config.CircuitBreakerPolicy;
@@ -104,18 +105,36 @@ public final class DemoCommand implements Callable<Integer> {
             StranglerProxy proxy = StranglerProxy.start(config(host, proxyPort, legacy.port(), candidate.port())
                             .withStore(Optional.of(StoreConfig.defaults().withUrl(storeUrl))),
                     new DivergenceLog(Clock.systemUTC(), divergenceLogMillis));
-            // The demo's store keeps toggle state between runs; every demo starts from shadow mode, kill switch off.
-            proxy.toggles().setKillSwitch(false);
-            // (as the config has them: shadow, with alice as the pilot user ready for a flip to pilot).
-            for (RouteConfig r : config(host, proxyPort, legacy.port(), candidate.port()).routes()) {
-                proxy.toggles().set(r.id(), new io.strangler.toggles.RouteState(io.strangler.toggles.Mode.SHADOW,
-                        r.pilot().users(), r.pilot().percentage()));
-            }
+            resetToggles(proxy, config(host, proxyPort, legacy.port(), candidate.port()));
             return new Demo(proxy, legacy, candidate);
         } catch (RuntimeException e) {
             legacy.close();
             candidate.close();
             throw e;
+        }
+    }
+
+    /**
+     * The demo's store keeps toggle state between runs, so every demo starts over from the config's state (shadow,
+     * alice as the pilot user ready for a flip to pilot, kill switch off); what it changes is audited like any flip.
+     */
+    private static void resetToggles(StranglerProxy proxy, ProxyConfig config) {
+        String why = "demo start: back to the demo's initial state";
+        try {
+            if (proxy.toggles().killSwitch()) {
+                proxy.toggleService().killSwitch("demo", "demo", false, why);
+            }
+            for (RouteConfig r : config.routes()) {
+                io.strangler.toggles.RouteState now = proxy.toggles().state(r.id());
+                if (now.mode() != io.strangler.toggles.Mode.SHADOW || !now.users().equals(r.pilot().users())
+                        || now.percentage() != r.pilot().percentage()) {
+                    proxy.toggleService().set("demo", "demo", r.id(), "shadow", Optional.of(r.pilot().users()),
+                            Optional.of(r.pilot().percentage()), why);
+                }
+            }
+        } catch (ToggleService.Refused | java.sql.SQLException e) {
+            proxy.close();
+            throw new IllegalStateException("cannot reset the demo's toggles: " + e.getMessage(), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.strangler.proxy.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
@@ -37,8 +38,8 @@ public final class ToggleCommand implements Callable<Integer> {
 
     /** Where and who: shared by every subcommand. */
     static final class Target {
-        @Option(names = "--admin", defaultValue = "http://127.0.0.1:8081", paramLabel = "URL",
-                description = "The proxy's admin address (default: ${DEFAULT-VALUE})")
+        @Option(names = "--admin", defaultValue = "${env:STRANGLER_ADMIN:-http://127.0.0.1:8081}", paramLabel = "URL",
+                description = "The proxy's admin address (default: $STRANGLER_ADMIN, else http://127.0.0.1:8081)")
         String admin;
 
         @Option(names = "--token", defaultValue = "${env:STRANGLER_ADMIN_TOKEN}", paramLabel = "TOKEN",
@@ -52,10 +53,19 @@ public final class ToggleCommand implements Callable<Integer> {
         @CommandLine.Mixin
         Target target = new Target();
 
+        @Option(names = "--json", description = "Print the admin API's JSON answer instead of a summary")
+        boolean json;
+
         @Spec
         CommandLine.Model.CommandSpec spec;
 
+        private HttpClient client;
+        private URI base;
+
         abstract HttpRequest.Builder request(URI base) throws Exception;
+
+        /** A readable summary of the API's answer, for people at a terminal. */
+        abstract String summary(JsonNode answer);
 
         @Override
         public Integer call() throws Exception {
@@ -65,24 +75,36 @@ public final class ToggleCommand implements Callable<Integer> {
                 err.println("strangler toggle: no admin token (--token, or STRANGLER_ADMIN_TOKEN)");
                 return CommandLine.ExitCode.USAGE;
             }
-            URI base = URI.create(target.admin.endsWith("/") ? target.admin : target.admin + "/");
+            base = URI.create(target.admin.endsWith("/") ? target.admin : target.admin + "/");
+            client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             HttpResponse<String> res;
             try {
-                res = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build().send(request(base)
-                        .timeout(Duration.ofSeconds(30))
-                        .header("Authorization", "Bearer " + target.token)
-                        .header("X-Strangler-Source", "cli").build(), HttpResponse.BodyHandlers.ofString());
+                res = send(request(base));
             } catch (ConnectException e) {
                 err.println("strangler toggle: cannot reach " + base + " (is the proxy running, and admin on?)");
                 return CommandLine.ExitCode.SOFTWARE;
+            } catch (Refused e) {
+                err.println("strangler toggle: " + e.getMessage());
+                return CommandLine.ExitCode.USAGE;
             }
             if (res.statusCode() >= 400) {
                 err.println("strangler toggle: " + res.statusCode() + " " + res.body().trim());
                 return res.statusCode() >= 500 ? CommandLine.ExitCode.SOFTWARE : CommandLine.ExitCode.USAGE;
             }
-            out.print(res.body());
+            out.print(json ? res.body() : summary(JSON.readTree(res.body())));
             out.flush();
             return CommandLine.ExitCode.OK;
+        }
+
+        /** Sends one admin API call with this command's token; usable from {@link #request} for a lookup first. */
+        HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+            return client.send(request.timeout(Duration.ofSeconds(30))
+                    .header("Authorization", "Bearer " + target.token)
+                    .header("X-Strangler-Source", "cli").build(), HttpResponse.BodyHandlers.ofString());
+        }
+
+        static JsonNode parse(String body) throws Exception {
+            return JSON.readTree(body);
         }
 
         static HttpRequest.BodyPublisher body(ObjectNode n) throws Exception {
@@ -94,12 +116,24 @@ public final class ToggleCommand implements Callable<Integer> {
         }
     }
 
+    /** A lookup the command needs first was refused; the message says why. */
+    static final class Refused extends Exception {
+        Refused(String message) {
+            super(message);
+        }
+    }
+
     @Command(name = "list", description = "Every route's mode and pilot users, and the kill switch.",
             mixinStandardHelpOptions = true)
     static final class List extends Call {
         @Override
         HttpRequest.Builder request(URI base) {
             return HttpRequest.newBuilder(base.resolve("api/toggles")).GET();
+        }
+
+        @Override
+        String summary(JsonNode answer) {
+            return ToggleText.toggles(answer);
         }
     }
 
@@ -132,6 +166,11 @@ public final class ToggleCommand implements Callable<Integer> {
             }
             return HttpRequest.newBuilder(base.resolve("api/toggles/" + route)).PUT(body(b));
         }
+
+        @Override
+        String summary(JsonNode answer) {
+            return ToggleText.changed(answer);
+        }
     }
 
     @Command(name = "kill", description = "Turn the kill switch on (everything to legacy) or off.",
@@ -148,20 +187,49 @@ public final class ToggleCommand implements Callable<Integer> {
             return HttpRequest.newBuilder(base.resolve("api/kill-switch"))
                     .POST(body(object().put("on", !off).put("reason", reason)));
         }
+
+        @Override
+        String summary(JsonNode answer) {
+            return ToggleText.changed(answer);
+        }
     }
 
-    @Command(name = "revert", description = "Undo an audited change.", mixinStandardHelpOptions = true)
+    @Command(name = "revert", description = "Undo an audited change (an id from `toggle audit`, or `last`).",
+            mixinStandardHelpOptions = true)
     static final class Revert extends Call {
-        @Parameters(index = "0", paramLabel = "AUDIT_ID")
-        long auditId;
+        @Parameters(index = "0", paramLabel = "AUDIT_ID|last",
+                description = "The audit entry to undo; `last` is the newest entry (whoever made it)")
+        String auditId;
 
         @Option(names = "--reason", required = true, description = "Why (goes to the audit log)")
         String reason;
 
         @Override
         HttpRequest.Builder request(URI base) throws Exception {
+            long id;
+            if (auditId.equalsIgnoreCase("last")) {
+                HttpResponse<String> latest = send(HttpRequest.newBuilder(base.resolve("api/audit?limit=1")).GET());
+                JsonNode entries = latest.statusCode() == 200 ? parse(latest.body()).path("entries") : null;
+                if (entries == null || entries.isEmpty()) {
+                    throw new Refused(latest.statusCode() == 200 ? "the audit log is empty: nothing to revert"
+                            : "cannot read the audit log: " + latest.statusCode() + " " + latest.body().trim());
+                }
+                id = entries.get(0).path("id").asLong();
+            } else {
+                try {
+                    id = Long.parseLong(auditId.trim());
+                } catch (NumberFormatException e) {
+                    throw new Refused("AUDIT_ID: expected a number from `strangler toggle audit`, or `last`, got '"
+                            + auditId + "'");
+                }
+            }
             return HttpRequest.newBuilder(base.resolve("api/toggles/revert"))
-                    .POST(body(object().put("auditId", auditId).put("reason", reason)));
+                    .POST(body(object().put("auditId", id).put("reason", reason)));
+        }
+
+        @Override
+        String summary(JsonNode answer) {
+            return ToggleText.changed(answer);
         }
     }
 
@@ -173,6 +241,11 @@ public final class ToggleCommand implements Callable<Integer> {
         @Override
         HttpRequest.Builder request(URI base) {
             return HttpRequest.newBuilder(base.resolve("api/audit?limit=" + limit)).GET();
+        }
+
+        @Override
+        String summary(JsonNode answer) {
+            return ToggleText.audit(answer.path("entries"));
         }
     }
 }

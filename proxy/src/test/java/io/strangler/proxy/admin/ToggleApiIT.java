@@ -196,12 +196,24 @@ class ToggleApiIT {
             Cli.Run badMode = Cli.run("toggle", "set", "orders", "--mode", "nope", "--reason", "x", "--admin", admin,
                     "--token", ONCALL);
             Cli.Run nobody = Cli.run("toggle", "list", "--admin", "http://127.0.0.1:9", "--token", ONCALL);
+            Cli.Run json = Cli.run("toggle", "list", "--json", "--admin", admin, "--token", VIEWER);
+            Cli.Run badId = Cli.run("toggle", "revert", "seven", "--reason", "x", "--admin", admin, "--token", ONCALL);
+            Cli.Run undoKill = Cli.run("toggle", "revert", "last", "--reason", "drill over", "--admin", admin,
+                    "--token", ONCALL);
 
             assertThat(set.code()).isZero();
+            assertThat(set.out()).contains("orders shadow -> pilot (users alice,bob), reason: try it");
             assertThat(bob).isEqualTo("candidate");
             assertThat(kill.code()).isZero();
-            assertThat(list.out()).contains("\"killSwitch\" : true", "\"mode\" : \"pilot\"");
-            assertThat(audit.out()).contains("\"source\" : \"cli\"", "\"reason\" : \"drill\"");
+            assertThat(list.out()).contains("kill switch: ON").containsPattern("orders +pilot +alice,bob +0");
+            assertThat(audit.out()).containsPattern("kill-switch +off -> on +drill")
+                    .containsPattern("oncall +cli +orders +shadow -> pilot \\(users alice,bob\\) +try it");
+            assertThat(json.out()).contains("\"killSwitch\" : true", "\"mode\" : \"pilot\"");
+            assertThat(badId.code()).isEqualTo(2);
+            assertThat(badId.err()).contains("AUDIT_ID: expected a number", "'seven'");
+            assertThat(undoKill.code()).as(undoKill.err()).isZero();
+            assertThat(undoKill.out()).contains("kill-switch on -> off, reason: revert of #3: drill over",
+                    "kill switch: off");
             assertThat(readOnly.code()).isEqualTo(2);
             assertThat(readOnly.err()).contains("403", "read-only");
             assertThat(badMode.code()).isEqualTo(2);
