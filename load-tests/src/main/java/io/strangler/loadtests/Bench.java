@@ -19,6 +19,9 @@ public final class Bench {
                            [--rate 2000] [--seconds 10] [--warmup 3] [--rounds 3] [--connections 32]
               soak         a long fixed-rate run with shadowing, watching RSS and heap
                            [--minutes 10] [--rate 2000] [--warmup-minutes 1] [--heap 256m]
+              scaling      two instances on one PostgreSQL: toggle propagation between them, and divergence
+                           sample writes per second into H2 and PostgreSQL
+                           [--flips 20] [--seconds 10] [--store-rates 2000,5000,10000]
             every scenario also takes --jar (default proxy/target/strangler.jar) and --proxy-jvm "<JVM options>"
             for the Strangler process (e.g. "-XX:StartFlightRecording=filename=s.jfr,settings=profile")""";
 
@@ -28,6 +31,13 @@ public final class Bench {
     /** The whole-number option {@code name}, or {@code fallback} when it is not given. */
     static int integer(Map<String, String> opt, String name, int fallback) {
         return opt.containsKey(name) ? Integer.parseInt(opt.get(name)) : fallback;
+    }
+
+    /** The {@code upstreams:} section with a legacy and a candidate on loopback. */
+    static String upstreamsYaml(Backend legacy, Backend candidate) {
+        return "upstreams:\n"
+                + "  legacy: { url: \"http://127.0.0.1:" + legacy.port() + "\" }\n"
+                + "  candidate: { url: \"http://127.0.0.1:" + candidate.port() + "\" }\n";
     }
 
     /** Extra JVM options for the Strangler process ({@code --proxy-jvm "-Xmx512m -XX:+UseParallelGC"}). */
@@ -59,6 +69,7 @@ public final class Bench {
             case "shadow-cost" -> ShadowCostBenchmark.run(opt);
             case "isolation" -> IsolationBenchmark.run(opt);
             case "soak" -> SoakBenchmark.run(opt);
+            case "scaling" -> ScalingBenchmark.run(opt);
             default -> {
                 System.err.println("strangler bench: unknown scenario '" + args[0] + "'\n" + USAGE);
                 System.exit(2);

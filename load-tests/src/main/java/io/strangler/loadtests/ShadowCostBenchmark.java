@@ -35,9 +35,7 @@ final class ShadowCostBenchmark {
         try (Backend legacy = new Backend(Backend.Behaviour.FAST, 1);
              Backend candidate = new Backend(Backend.Behaviour.FAST, 1)) {
             String yaml = "listen: { host: 127.0.0.1, port: 0, ioThreads: " + ioThreads + " }\n"
-                    + "upstreams:\n"
-                    + "  legacy: { url: \"http://127.0.0.1:" + legacy.port() + "\" }\n"
-                    + "  candidate: { url: \"http://127.0.0.1:" + candidate.port() + "\" }\n"
+                    + Bench.upstreamsYaml(legacy, candidate)
                     + "routes:\n"
                     + "  - { id: off, match: { pathPrefix: /off }, legacy: legacy, candidate: candidate, mode: legacy }\n"
                     + "  - { id: on, match: { pathPrefix: /on }, legacy: legacy, candidate: candidate, mode: shadow }\n";

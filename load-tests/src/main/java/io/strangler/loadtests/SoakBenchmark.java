@@ -46,9 +46,7 @@ final class SoakBenchmark {
             String yaml = "listen: { host: 127.0.0.1, port: 0, ioThreads: 1 }\n"
                     + "store: { url: \"jdbc:h2:file:" + storeDir.resolve("db") + "\" }\n"
                     + "admin: { host: 127.0.0.1, port: " + adminPort + " }\n"
-                    + "upstreams:\n"
-                    + "  legacy: { url: \"http://127.0.0.1:" + legacy.port() + "\" }\n"
-                    + "  candidate: { url: \"http://127.0.0.1:" + candidate.port() + "\" }\n"
+                    + Bench.upstreamsYaml(legacy, candidate)
                     + "routes:\n"
                     + "  - { id: items, match: { pathPrefix: /items }, legacy: legacy, candidate: candidate,"
                     + " mode: shadow }\n";

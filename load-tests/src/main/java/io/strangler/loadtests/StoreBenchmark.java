@@ -46,8 +46,27 @@ public final class StoreBenchmark {
         double rate = Double.parseDouble(opt.getOrDefault("rate", "0"));
         Path dir = Files.createTempDirectory("strangler-store-bench");
         String url = opt.getOrDefault("url", "jdbc:h2:file:" + dir.resolve("store"));
+        Figures f = measure(url, Optional.empty(), seconds, rate);
+        System.out.println(f.describe().replace(dir.toString(), "<tmp>"));
+    }
+
+    /** What one run measured: results offered, samples written and dropped, over {@code seconds}. */
+    record Figures(String store, long offered, long written, double dropped, double seconds, int queueSize) {
+        double writtenPerSecond() {
+            return written / seconds;
+        }
+
+        String describe() {
+            return String.format(Locale.ROOT, "%s: offered %d diverged results in %.1f s (%.0f/s); %d samples "
+                    + "written (%.0f/s over the offering time), %.0f dropped by the full queue (queueSize %d)", store,
+                    offered, seconds, offered / seconds, written, writtenPerSecond(), dropped, queueSize);
+        }
+    }
+
+    /** Offers diverged results for {@code seconds} ({@code rate} 0 = as fast as possible) to the store at {@code url}. */
+    static Figures measure(String url, Optional<String> user, int seconds, double rate) throws Exception {
         StoreConfig defaults = StoreConfig.defaults();
-        StoreConfig config = new StoreConfig(url, Optional.empty(), Optional.empty(), "bench", Integer.MAX_VALUE,
+        StoreConfig config = new StoreConfig(url, user, Optional.empty(), "bench", Integer.MAX_VALUE,
                 defaults.maxBodyBytes(), defaults.retention(), Integer.MAX_VALUE, defaults.queueSize(),
                 defaults.flushInterval(), defaults.redact());
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -57,6 +76,7 @@ public final class StoreBenchmark {
         long offered = 0;
         long start;
         long elapsed;
+        long before = count(db);
         try (DivergenceStore store = DivergenceStore.open(db, registry, Clock.systemUTC())) {
             start = System.nanoTime();
             long end = start + Duration.ofSeconds(seconds).toNanos();
@@ -73,18 +93,20 @@ public final class StoreBenchmark {
             }
             elapsed = System.nanoTime() - start;
         }
-        long written;
+        long written = count(db) - before;
+        double dropped = registry.find("strangler.store.samples.dropped").counter().count();
+        return new Figures(db.describe(), offered, written, dropped, elapsed / 1e9, config.queueSize());
+    }
+
+    private static long count(StoreDatabase db) throws Exception {
         try (Connection c = db.connect(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM samples")) {
             rs.next();
-            written = rs.getLong(1);
+            return rs.getLong(1);
+        } catch (java.sql.SQLException e) {
+            // No schema yet: the store creates it when it opens.
+            return 0;
         }
-        double dropped = registry.find("strangler.store.samples.dropped").counter().count();
-        double secs = elapsed / 1e9;
-        System.out.printf(Locale.ROOT, "%s: offered %d diverged results in %.1f s (%.0f/s); %d samples written "
-                + "(%.0f/s over the offering time), %.0f dropped by the full queue (queueSize %d)%n",
-                db.describe().replace(dir.toString(), "<tmp>"), offered, secs, offered / secs, written,
-                written / secs, dropped, config.queueSize());
     }
 
     private static ShadowResult result(long i, String body) {

@@ -67,6 +67,8 @@ final class LiveFeed implements AutoCloseable {
     private final Map<String, Deque<Map<String, Object>>> points = new LinkedHashMap<>();
     private long ticks;
     private long lastAuditId = -1;
+    // Written on the admin event loop when the first watcher arrives, read by the polling thread.
+    private volatile java.time.Instant watchingSince = java.time.Instant.EPOCH;
 
     /** Served count and outcome counts ("outcome|reason") of a route, cumulative since start. */
     private record Counts(long served, Map<String, Long> outcomes) {
@@ -120,6 +122,10 @@ final class LiveFeed implements AutoCloseable {
         if (subscribers.size() >= MAX_SUBSCRIBERS) {
             return false;
         }
+        if (subscribers.isEmpty()) {
+            // The audit polling pauses while nobody watches; changes from now on are news to this watcher.
+            watchingSince = java.time.Instant.now();
+        }
         subscribers.add(channel);
         channel.closeFuture().addListener(f -> subscribers.remove(channel));
         // Tell the browser how soon to reconnect, and show the page something at once.
@@ -157,6 +163,11 @@ final class LiveFeed implements AutoCloseable {
     }
 
     private void pollAuditSafely() {
+        if (subscribers.isEmpty()) {
+            // Nobody is watching: no database round trip every second, and the next watcher starts from "now".
+            lastAuditId = -1;
+            return;
+        }
         try {
             StringBuilder out = new StringBuilder();
             for (AuditLog.Entry e : newAuditEntries()) {
@@ -350,9 +361,11 @@ final class LiveFeed implements AutoCloseable {
         }
         long newest = latest.stream().mapToLong(AuditLog.Entry::id).max().orElse(0);
         if (lastAuditId < 0) {
-            // Whatever was there before the dashboard started is history, not news.
+            // Whatever was there before somebody started watching is history, not news; what came after is.
+            java.time.Instant since = watchingSince;
             lastAuditId = newest;
-            return List.of();
+            return latest.stream().filter(e -> !java.time.Instant.parse(e.at()).isBefore(since))
+                    .sorted(Comparator.comparingLong(AuditLog.Entry::id)).toList();
         }
         List<AuditLog.Entry> fresh = latest.stream().filter(e -> e.id() > lastAuditId)
                 .sorted(Comparator.comparingLong(AuditLog.Entry::id)).toList();

@@ -151,8 +151,18 @@ public final class StoreDatabase {
      *
      * @throws StoreException if the database is newer than this build, or its version table is unreadable
      */
+    /** The advisory lock key that serializes schema migrations on PostgreSQL ("strangle" in ASCII). */
+    private static final long MIGRATION_LOCK = 0x737472616e676c65L;
+
     public void migrate(Connection c) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
+        // Instances that start together on an empty PostgreSQL take turns: the first creates the schema, the
+        // others find it (a session lock, released below or when the connection ends).
+        if (dialect == Dialect.POSTGRESQL) {
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT pg_advisory_lock(" + MIGRATION_LOCK + ")");
+            }
+        }
         try {
             int current = currentVersion(c);
             if (current > SCHEMA_VERSION) {
@@ -184,6 +194,11 @@ public final class StoreDatabase {
             }
         } finally {
             c.setAutoCommit(autoCommit);
+            if (dialect == Dialect.POSTGRESQL) {
+                try (Statement s = c.createStatement()) {
+                    s.execute("SELECT pg_advisory_unlock(" + MIGRATION_LOCK + ")");
+                }
+            }
         }
     }
 

@@ -11,42 +11,52 @@ import org.togglz.core.repository.jdbc.JDBCStateRepository;
  * that a database that is down at start delays it instead of failing the proxy. Failures surface as runtime
  * exceptions, which {@code RouteToggles} turns into "keep the last known state".
  *
- * <p>Thread-safe.
+ * <p>Thread-safe: calls are serialized, and all of them share one database connection (see
+ * {@link ReusedConnectionDataSource}), replaced after a failure.
  */
-final class LazyJdbcStateRepository implements StateRepository {
+final class LazyJdbcStateRepository implements StateRepository, AutoCloseable {
 
     static final String TABLE = "strangler_toggles";
 
-    private final DataSource dataSource;
+    private final ReusedConnectionDataSource dataSource;
     private final boolean postgres;
-    private volatile StateRepository delegate;
+    private StateRepository delegate;
 
     LazyJdbcStateRepository(DataSource dataSource, boolean postgres) {
-        this.dataSource = dataSource;
+        this.dataSource = new ReusedConnectionDataSource(dataSource);
         this.postgres = postgres;
     }
 
     private StateRepository delegate() {
-        StateRepository d = delegate;
-        if (d == null) {
-            synchronized (this) {
-                if (delegate == null) {
-                    delegate = JDBCStateRepository.newBuilder(dataSource).tableName(TABLE).createTable(true)
-                            .usePostgresTextColumns(postgres).build();
-                }
-                d = delegate;
-            }
+        if (delegate == null) {
+            delegate = JDBCStateRepository.newBuilder(dataSource).tableName(TABLE).createTable(true)
+                    .usePostgresTextColumns(postgres).build();
         }
-        return d;
+        return delegate;
     }
 
     @Override
-    public FeatureState getFeatureState(Feature feature) {
-        return delegate().getFeatureState(feature);
+    public synchronized FeatureState getFeatureState(Feature feature) {
+        try {
+            return delegate().getFeatureState(feature);
+        } catch (RuntimeException e) {
+            dataSource.discard();
+            throw e;
+        }
     }
 
     @Override
-    public void setFeatureState(FeatureState state) {
-        delegate().setFeatureState(state);
+    public synchronized void setFeatureState(FeatureState state) {
+        try {
+            delegate().setFeatureState(state);
+        } catch (RuntimeException e) {
+            dataSource.discard();
+            throw e;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        dataSource.close();
     }
 }

@@ -35,10 +35,12 @@ public final class ToggleService implements AutoCloseable {
 
     private final RouteToggles toggles;
     private final AuditLog audit;
+    private final Optional<LazyJdbcStateRepository> connection;
 
-    public ToggleService(RouteToggles toggles, AuditLog audit) {
+    private ToggleService(RouteToggles toggles, AuditLog audit, Optional<LazyJdbcStateRepository> connection) {
         this.toggles = toggles;
         this.audit = audit;
+        this.connection = connection;
     }
 
     /**
@@ -47,8 +49,9 @@ public final class ToggleService implements AutoCloseable {
      */
     public static ToggleService create(Optional<StoreDatabase> db, Map<String, RouteState> initial, Duration refresh,
             Clock clock, String instance) {
-        StateRepository repository = db.<StateRepository>map(d -> new LazyJdbcStateRepository(d.dataSource(),
-                d.postgres())).orElseGet(InMemoryStateRepository::new);
+        Optional<LazyJdbcStateRepository> jdbc = db.map(d -> new LazyJdbcStateRepository(d.dataSource(),
+                d.postgres()));
+        StateRepository repository = jdbc.<StateRepository>map(r -> r).orElseGet(InMemoryStateRepository::new);
         RouteToggles toggles = new RouteToggles(repository, initial, refresh);
         AuditLog audit = db.map(d -> AuditLog.jdbc(d, clock)).orElseGet(() -> AuditLog.inMemory(clock, instance));
         for (String route : toggles.initializedFromConfig()) {
@@ -59,7 +62,7 @@ public final class ToggleService implements AutoCloseable {
                 log.warn("cannot audit the initial state of route {} ({})", route, e.toString());
             }
         }
-        return new ToggleService(toggles, audit);
+        return new ToggleService(toggles, audit, jdbc);
     }
 
     public RouteToggles toggles() {
@@ -182,5 +185,6 @@ public final class ToggleService implements AutoCloseable {
     @Override
     public void close() {
         toggles.close();
+        connection.ifPresent(LazyJdbcStateRepository::close);
     }
 }

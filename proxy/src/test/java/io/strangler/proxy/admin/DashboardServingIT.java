@@ -127,6 +127,7 @@ class DashboardServingIT {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(30)
     void shouldAnnounceEveryToggleChangeOnTheStream() throws Exception {
         try (TestUpstream legacy = Fixtures.json("{}");
              TestUpstream candidate = Fixtures.json("{}");

@@ -146,11 +146,68 @@ class ToggleApiIT {
     }
 
     @Test
-    void shouldReachEveryInstanceSharingOnePostgresWithinOneSecond() throws Exception {
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
+    void shouldKeepServingTheLastKnownStateWhilePostgresIsAwayAndReuseOneConnection() throws Exception {
+        int port = freePort();
+        String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
+        EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(dir.resolve("pg"))
+                .setCleanDataDirectory(false).setPort(port).start();
+        try (TestUpstream legacy = Fixtures.json("{}");
+             TestUpstream candidate = Fixtures.json("{}");
+             ProxyUnderTest proxy = ProxyUnderTest.start(config(url, "a", legacy, candidate))) {
+            int admin = proxy.proxy().adminPort().orElseThrow();
+            assertThat(call(admin, "PUT", "/api/toggles/orders", ONCALL,
+                    "{\"mode\":\"candidate\",\"reason\":\"before the outage\"}").statusCode()).isEqualTo(200);
+            // The refresh reads the state twice a second; over 3 s it must not open a connection per read.
+            long sessionsBefore = sessions(pg);
+            Thread.sleep(3000);
+            long opened = sessions(pg) - sessionsBefore;
+
+            pg.close();
+            awaitToggles(admin, "\"stateReachable\" : false");
+            String during = servedBy(proxy, "bob");
+
+            pg = EmbeddedPostgres.builder().setDataDirectory(dir.resolve("pg")).setCleanDataDirectory(false)
+                    .setPort(port).start();
+            awaitToggles(admin, "\"stateReachable\" : true");
+            int flip = call(admin, "PUT", "/api/toggles/orders", ONCALL,
+                    "{\"mode\":\"legacy\",\"reason\":\"after the outage\"}").statusCode();
+
+            assertThat(opened).as("database sessions opened in 3 s of toggle refreshes").isLessThanOrEqualTo(2);
+            assertThat(during).as("served during the outage, by the last known state").isEqualTo("candidate");
+            assertThat(flip).isEqualTo(200);
+            assertThat(servedBy(proxy, "bob")).isEqualTo("legacy");
+        } finally {
+            pg.close();
         }
+    }
+
+    private void awaitToggles(int admin, String text) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (!call(admin, "GET", "/api/toggles", VIEWER, null).body().contains(text)) {
+            assertThat(System.nanoTime()).as("/api/toggles says " + text + " within 15 s").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Sessions the server has started so far (PostgreSQL 14 and later count them per database). */
+    private static long sessions(EmbeddedPostgres pg) throws Exception {
+        try (java.sql.Connection c = pg.getPostgresDatabase().getConnection();
+             java.sql.ResultSet rs = c.createStatement().executeQuery(
+                     "SELECT sessions FROM pg_stat_database WHERE datname = 'postgres'")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    void shouldReachEveryInstanceSharingOnePostgresWithinOneSecond() throws Exception {
+        int port = freePort();
         String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(dir.resolve("pg"))
                 .setCleanDataDirectory(false).setPort(port).start();

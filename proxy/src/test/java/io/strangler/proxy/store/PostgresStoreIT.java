@@ -45,6 +45,38 @@ class PostgresStoreIT {
     }
 
     @Test
+    void shouldCreateTheSchemaOnceWhenInstancesStartTogetherOnAnEmptyDatabase() throws Exception {
+        int port = freePort();
+        try (EmbeddedPostgres pg = postgres(dir.resolve("pg"), port)) {
+            int n = 4;
+            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(n);
+            java.util.concurrent.ExecutorService starts = java.util.concurrent.Executors.newFixedThreadPool(n);
+            java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                done.add(starts.submit(() -> {
+                    StoreDatabase db = new StoreDatabase(StoreConfig.defaults().withUrl(url(port)));
+                    try (Connection c = db.connect()) {
+                        together.await();
+                        db.migrate(c);
+                    }
+                    return null;
+                }));
+            }
+            for (var f : done) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            starts.shutdown();
+            try (Connection c = DriverManager.getConnection(url(port));
+                 java.sql.ResultSet rs = c.createStatement().executeQuery(
+                         "SELECT COUNT(*), MAX(version) FROM strangler_schema")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("migrations applied").isEqualTo(StoreDatabase.SCHEMA_VERSION);
+                assertThat(rs.getInt(2)).isEqualTo(StoreDatabase.SCHEMA_VERSION);
+            }
+        }
+    }
+
+    @Test
     void shouldShowTwoInstancesComparisonsInOneReport() throws Exception {
         int port = freePort();
         try (EmbeddedPostgres pg = postgres(dir.resolve("pg"), port);
