@@ -19,6 +19,14 @@ public final class Main implements Runnable {
     private CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // Netty's leak detector samples buffers and records stack traces for them even at its default level: a
+        // debugging aid with a cost on every request. Off in production unless asked for
+        // (STRANGLER_JAVA_OPTS=-Dio.netty.leakDetection.level=simple); every test runs with it at paranoid.
+        // Set before any Netty buffer class is loaded, which happens only once a command runs.
+        if (System.getProperty("io.netty.leakDetection.level") == null
+                && System.getProperty("io.netty.leakDetectionLevel") == null) {
+            System.setProperty("io.netty.leakDetection.level", "disabled");
+        }
         System.exit(newCommandLine().execute(args));
     }
 

@@ -168,6 +168,7 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
     public void onResult(ShadowResult r) {
         String route = r.request().routeId();
         String endpoint = r.comparison().map(c -> c.endpoint()).orElse(ANY_ENDPOINT);
+        // The outcome is counted before its differences: writeCounts relies on that order.
         outcomes.computeIfAbsent(new OutcomeKey(route, endpoint, r.outcome().tag(), r.reason()), k -> new LongAdder())
                 .increment();
         boolean legacyServed = !r.servedBy().equals("candidate");
@@ -259,8 +260,7 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
     private synchronized void flush() {
         guarded(() -> {
             Timestamp bucket = Timestamp.from(clock.instant().truncatedTo(ChronoUnit.MINUTES));
-            writeOutcomes(bucket);
-            writeDifferences(bucket);
+            writeCounts(bucket);
             writeLatency(bucket);
             writeQueued();
             writeLatest();
@@ -298,7 +298,19 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
         }
     }
 
-    private void writeOutcomes(Timestamp bucket) throws SQLException {
+    /**
+     * Writes outcome and difference counts in one transaction. The differences are taken before the outcomes, and
+     * {@link #onResult} counts an outcome before its differences, so no flush ever stores a difference counted more
+     * often than the comparisons it came from (a rate over 100% in a live report).
+     */
+    private void writeCounts(Timestamp bucket) throws SQLException {
+        Map<DiffKey, Long> takenDifferences = new LinkedHashMap<>();
+        differences.forEach((k, adder) -> {
+            long n = adder.sumThenReset();
+            if (n > 0) {
+                takenDifferences.put(k, n);
+            }
+        });
         Map<OutcomeKey, Long> taken = new LinkedHashMap<>();
         outcomes.forEach((k, adder) -> {
             long n = adder.sumThenReset();
@@ -323,49 +335,37 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
                                     + " VALUES (?, ?, ?, ?, ?, ?, ?)",
                             e.getValue(), k.route(), k.endpoint(), k.outcome(), k.reason(), bucket);
                 }
+                writeDifferenceRows(takenDifferences, bucket);
             });
         } catch (SQLException e) {
             // Nothing counted is lost: it goes back and is written with the next flush that succeeds.
             taken.forEach((k, n) -> outcomes.computeIfAbsent(k, x -> new LongAdder()).add(n));
+            takenDifferences.forEach((k, n) -> differences.computeIfAbsent(k, x -> new LongAdder()).add(n));
             throw e;
         }
     }
 
-    private void writeDifferences(Timestamp bucket) throws SQLException {
-        Map<DiffKey, Long> taken = new LinkedHashMap<>();
-        differences.forEach((k, adder) -> {
-            long n = adder.sumThenReset();
-            if (n > 0) {
-                taken.put(k, n);
-            }
-        });
-        try {
-            inTransaction(() -> {
-                for (Map.Entry<DiffKey, Long> e : taken.entrySet()) {
-                    DiffKey k = e.getKey();
-                    Timestamp seen = new Timestamp(lastSeen.get(k).get());
-                    try (PreparedStatement up = connection.prepareStatement("UPDATE difference_counts SET n = n + ?,"
-                            + " last_seen = ? WHERE route = ? AND endpoint = ? AND path = ? AND kind = ?"
-                            + " AND bucket = ? AND instance = ?")) {
-                        up.setLong(1, e.getValue());
-                        up.setTimestamp(2, seen);
-                        setKey(up, 3, k.route(), k.endpoint(), k.path(), k.kind(), bucket);
-                        if (up.executeUpdate() == 0) {
-                            try (PreparedStatement in = connection.prepareStatement("INSERT INTO difference_counts"
-                                    + " (n, last_seen, route, endpoint, path, kind, bucket, instance)"
-                                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-                                in.setLong(1, e.getValue());
-                                in.setTimestamp(2, seen);
-                                setKey(in, 3, k.route(), k.endpoint(), k.path(), k.kind(), bucket);
-                                in.executeUpdate();
-                            }
-                        }
+    private void writeDifferenceRows(Map<DiffKey, Long> taken, Timestamp bucket) throws SQLException {
+        for (Map.Entry<DiffKey, Long> e : taken.entrySet()) {
+            DiffKey k = e.getKey();
+            Timestamp seen = new Timestamp(lastSeen.get(k).get());
+            try (PreparedStatement up = connection.prepareStatement("UPDATE difference_counts SET n = n + ?,"
+                    + " last_seen = ? WHERE route = ? AND endpoint = ? AND path = ? AND kind = ?"
+                    + " AND bucket = ? AND instance = ?")) {
+                up.setLong(1, e.getValue());
+                up.setTimestamp(2, seen);
+                setKey(up, 3, k.route(), k.endpoint(), k.path(), k.kind(), bucket);
+                if (up.executeUpdate() == 0) {
+                    try (PreparedStatement in = connection.prepareStatement("INSERT INTO difference_counts"
+                            + " (n, last_seen, route, endpoint, path, kind, bucket, instance)"
+                            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                        in.setLong(1, e.getValue());
+                        in.setTimestamp(2, seen);
+                        setKey(in, 3, k.route(), k.endpoint(), k.path(), k.kind(), bucket);
+                        in.executeUpdate();
                     }
                 }
-            });
-        } catch (SQLException e) {
-            taken.forEach((k, n) -> differences.computeIfAbsent(k, x -> new LongAdder()).add(n));
-            throw e;
+            }
         }
     }
 
