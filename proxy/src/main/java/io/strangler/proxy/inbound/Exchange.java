@@ -100,15 +100,18 @@ final class Exchange implements UpstreamResponseListener {
     /** Sends the request on: to the shadow side if the route says so, and to the served side. */
     void begin() {
         forwarded = forwardedHeaders();
+        start();
+        // The served request goes out first; the copy for the other side is made while it is on its way (its
+        // response is read on this thread, so it cannot arrive before the capture below is in place). Not when
+        // the served side already ended or fell back: there is nothing to compare with then.
         Optional<ShadowRoute> other = decision.servedByCandidate() ? route.legacyShadow() : route.shadow();
-        if (decision.shadow() && other.isPresent()) {
+        if (!done && !fellBack && decision.shadow() && other.isPresent()) {
             ShadowRoute sr = other.get();
             shadow = sr.dispatch(request, target, forwarded, requestId, route.config().preserveHost());
             if (shadow != null) {
                 capture = shadow.newCapture();
             }
         }
-        start();
     }
 
     private void start() {
