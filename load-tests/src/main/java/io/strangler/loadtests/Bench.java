@@ -23,7 +23,8 @@ public final class Bench {
                            sample writes per second into H2 and PostgreSQL
                            [--flips 20] [--seconds 10] [--store-rates 2000,5000,10000]
             every scenario also takes --jar (default proxy/target/strangler.jar) and --proxy-jvm "<JVM options>"
-            for the Strangler process (e.g. "-XX:StartFlightRecording=filename=s.jfr,settings=profile")""";
+            for the Strangler process (e.g. "-XX:StartFlightRecording=filename=s.jfr,settings=profile"), and
+            --proxy-cpus LIST to pin it with taskset (e.g. taskset -c 0 ./strangler bench shadow-cost --proxy-cpus 1)""";
 
     private Bench() {
     }

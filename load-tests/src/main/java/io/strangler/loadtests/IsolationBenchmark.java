@@ -57,7 +57,7 @@ public final class IsolationBenchmark {
              Backend slow = new Backend(Backend.Behaviour.SLOW_2S, 1);
              Backend errors = new Backend(Backend.Behaviour.ERRORS_50, 1)) {
             Map<String, Backend> candidates = Map.of("healthy", healthy, "hang", hang, "slow", slow, "errors", errors);
-            try (ProxyProcess proxy = ProxyProcess.start(jar, config(legacy, candidates), Bench.proxyJvm(opt))) {
+            try (ProxyProcess proxy = ProxyProcess.start(jar, config(legacy, candidates), Bench.proxyJvm(opt), opt)) {
                 int port = proxy.port();
                 Map<String, Histogram> merged = new LinkedHashMap<>();
                 Map<String, long[]> counts = new LinkedHashMap<>();

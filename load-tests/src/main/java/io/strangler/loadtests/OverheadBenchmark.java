@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
@@ -40,11 +41,11 @@ final class OverheadBenchmark {
             List<AutoCloseable> running = new ArrayList<>();
             try {
                 targets.put("direct", backend.port());
-                ProxyProcess strangler = ProxyProcess.start(jar, yaml, Bench.proxyJvm(opt));
+                ProxyProcess strangler = ProxyProcess.start(jar, yaml, Bench.proxyJvm(opt), opt);
                 running.add(strangler);
                 targets.put("strangler", strangler.port());
                 for (Peer.Kind kind : Peer.Kind.values()) {
-                    var peer = Peer.start(kind, backend.port());
+                    var peer = Peer.start(kind, backend.port(), Optional.ofNullable(opt.get("proxy-cpus")));
                     if (peer.isPresent()) {
                         running.add(peer.get());
                         targets.put(kind.name().toLowerCase(Locale.ROOT), peer.get().port());

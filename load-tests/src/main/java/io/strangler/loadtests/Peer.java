@@ -40,7 +40,9 @@ final class Peer implements AutoCloseable {
     }
 
     /** Starts the peer in front of {@code backendPort}; empty (with a message printed) when it is not installed. */
-    static Optional<Peer> start(Kind kind, int backendPort) throws IOException, InterruptedException {
+    /** Starts {@code kind} in front of the backend; pinned to {@code cpus} with taskset when given. */
+    static Optional<Peer> start(Kind kind, int backendPort, Optional<String> cpus)
+            throws IOException, InterruptedException {
         if (!Files.isExecutable(Path.of(kind.binary))) {
             System.out.println(kind + " skipped: " + kind.binary + " is not installed (" + kind.install + ")");
             return Optional.empty();
@@ -57,6 +59,11 @@ final class Peer implements AutoCloseable {
             Path conf = dir.resolve("haproxy.cfg");
             Files.writeString(conf, haproxy(port, backendPort));
             cmd = List.of(kind.binary, "-db", "-f", conf.toString());
+        }
+        if (cpus.isPresent()) {
+            List<String> pinned = new java.util.ArrayList<>(List.of("taskset", "-c", cpus.get()));
+            pinned.addAll(cmd);
+            cmd = pinned;
         }
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("output.log").toFile()).start();

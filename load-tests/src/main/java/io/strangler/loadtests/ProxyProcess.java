@@ -40,11 +40,20 @@ final class ProxyProcess implements AutoCloseable {
         return jar;
     }
 
-    /** Starts {@code jar run --config <yaml>} with {@code jvmArgs} and waits until it listens. */
-    static ProxyProcess start(Path jar, String yaml, List<String> jvmArgs) throws IOException {
+    /**
+     * Starts {@code jar run --config <yaml>} with {@code jvmArgs} and waits until it listens; with
+     * {@code --proxy-cpus LIST} in {@code opt}, pinned to those CPUs with {@code taskset} (run the benchmark itself
+     * under {@code taskset -c <the others>} to keep the load generator and backends off them).
+     */
+    static ProxyProcess start(Path jar, String yaml, List<String> jvmArgs, java.util.Map<String, String> opt)
+            throws IOException {
         Path config = Files.createTempFile("strangler-bench", ".yaml");
         Files.writeString(config, yaml);
         List<String> cmd = new ArrayList<>();
+        String cpus = opt.get("proxy-cpus");
+        if (cpus != null) {
+            cmd.addAll(List.of("taskset", "-c", cpus));
+        }
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-jar", jar.toString(), "run", "--config", config.toString()));

@@ -56,9 +56,9 @@ final class ScalingBenchmark {
             long[] toB = new long[flips];
             long[] toA = new long[flips];
             try (ProxyProcess a = ProxyProcess.start(jar, yaml(legacy, candidate, pgUrl, "a", adminA),
-                    Bench.proxyJvm(opt));
+                    Bench.proxyJvm(opt), opt);
                  ProxyProcess b = ProxyProcess.start(jar, yaml(legacy, candidate, pgUrl, "b", adminB),
-                         Bench.proxyJvm(opt))) {
+                         Bench.proxyJvm(opt), opt)) {
                 HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
                 for (int i = 0; i < 200; i++) {
                     servedBy(http, a.port());

@@ -48,7 +48,7 @@ final class ShadowCostBenchmark {
             Map<String, long[]> openN = new LinkedHashMap<>();
             Map<String, double[]> closedSeconds = new LinkedHashMap<>();
             Map<String, double[]> cpu = new LinkedHashMap<>();
-            try (ProxyProcess proxy = ProxyProcess.start(jar, yaml, Bench.proxyJvm(opt))) {
+            try (ProxyProcess proxy = ProxyProcess.start(jar, yaml, Bench.proxyJvm(opt), opt)) {
                 System.out.printf(Locale.ROOT, "shadow-cost: closed loop (%d connections) and open loop at %.0f "
                         + "req/s, %d s measured (+%d s warm-up) each, %d rounds, %s I/O thread(s)%n", connections, rate,
                         seconds, warmUp, rounds, ioThreads);

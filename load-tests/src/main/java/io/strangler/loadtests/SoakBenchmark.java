@@ -51,7 +51,7 @@ final class SoakBenchmark {
                     + "  - { id: items, match: { pathPrefix: /items }, legacy: legacy, candidate: candidate,"
                     + " mode: shadow }\n";
             long heapMax = parseBytes(heap);
-            try (ProxyProcess proxy = ProxyProcess.start(jar, yaml, jvm(heap, opt))) {
+            try (ProxyProcess proxy = ProxyProcess.start(jar, yaml, jvm(heap, opt), opt)) {
                 System.out.printf(Locale.ROOT, "soak: %.0f req/s open loop for %.1f min (first %.1f min warm-up), "
                         + "shadowing with a difference in every comparison, -Xmx%s%n", rate, minutes, warmMinutes,
                         heap);

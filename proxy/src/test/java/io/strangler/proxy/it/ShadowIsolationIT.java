@@ -50,6 +50,9 @@ class ShadowIsolationIT {
                      // Keep the breaker closed, so the bulkhead and the timeout do all the work.
                      + "    circuitBreaker: { minimumCalls: 100000, slidingWindowSize: 100000 }\n"))) {
             MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+            // Sockets to this port number that are not this proxy's (another test's, to an earlier server that had
+            // the same port) are counted before this proxy sends anything, and not held against it.
+            int foreign = TcpTable.establishedTo(candidate.port());
             warmUp(proxy);
             long heapBefore = usedHeapAfterGc(memory);
 
@@ -97,7 +100,8 @@ class ShadowIsolationIT {
             assertThat(served.get()).isGreaterThan(1_000);
             // Counted by the kernel on the proxy's side, sampled every 5 ms. (The candidate's own count can briefly
             // read higher: it may accept a new connection before it reads the close of an old one.)
-            assertThat(maxOpenToCandidate.get()).isBetween(1, MAX_CONCURRENT);
+            assertThat(maxOpenToCandidate.get() - foreign).as("open to the candidate at most, beyond %d foreign",
+                    foreign).isBetween(1, MAX_CONCURRENT);
             assertThat(candidate.connectionsAccepted()).isGreaterThan(MAX_CONCURRENT);
             assertThat(proxy.outcomes("items", "skipped", "bulkhead_full")).isPositive();
             assertThat(proxy.outcomes("items", "failed", "candidate_timeout")).isPositive();
