@@ -1,0 +1,239 @@
+package io.strangler.proxy.record;
+
+import io.strangler.proxy.store.Redactor;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes capture records to rotated, gzip-compressed JSON Lines files in one directory, on a thread of its own.
+ *
+ * <p>{@link #offer} never blocks and never does I/O, so the event loops may call it: a record goes into a bounded
+ * queue or, when the queue is full, is dropped and counted. The writer thread redacts (the store's rules), writes,
+ * flushes after each batch (so a crash loses at most the batch being written, and a reader sees everything before
+ * it), rotates to a new file after {@code rotateBytes} of uncompressed lines and deletes the oldest files beyond
+ * {@code maxFiles}, which caps the disk used. A write that fails (disk full, directory gone or read-only) turns
+ * recording off with one loud log line; what arrives afterwards is counted as dropped, and served traffic is never
+ * touched.
+ */
+public final class CaptureWriter implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(CaptureWriter.class);
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(
+            ZoneOffset.UTC);
+    private static final int BATCH = 256;
+    private static final CaptureRecord STOP = new CaptureRecord(java.time.Instant.EPOCH, "", "", "", "",
+            java.util.Map.of(), new byte[0], 0, java.util.Map.of(), new byte[0], 0, "");
+
+    /**
+     * @param dir where the files go (created if missing)
+     * @param rotateBytes uncompressed bytes of lines per file before the next file starts
+     * @param maxFiles files kept at most; the oldest are deleted
+     * @param maxBodyBytes a record whose bodies together are larger is skipped (counted), never cut
+     * @param queueSize records waiting for the writer at most
+     * @param instance this proxy's name, in file names and headers
+     */
+    public record Settings(Path dir, long rotateBytes, int maxFiles, long maxBodyBytes, int queueSize,
+            String instance) {
+    }
+
+    private final Settings settings;
+    private final Redactor redactor;
+    private final Clock clock;
+    private final BlockingQueue<CaptureRecord> queue;
+    private final Thread thread;
+    private final AtomicLong written = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong tooLarge = new AtomicLong();
+    private volatile boolean failed;
+    private volatile boolean closing;
+
+    // Confined to the writer thread.
+    private Writer out;
+    private long fileBytes;
+    private int sequence;
+
+    public CaptureWriter(Settings settings, Redactor redactor, Clock clock) {
+        this.settings = settings;
+        this.redactor = redactor;
+        this.clock = clock;
+        this.queue = new ArrayBlockingQueue<>(settings.queueSize());
+        this.thread = new Thread(this::run, "strangler-capture-writer");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Queues a record for writing; false when it was not taken (too large, queue full, recording off). */
+    public boolean offer(CaptureRecord r) {
+        if (r.bodyBytes() > settings.maxBodyBytes()) {
+            tooLarge.incrementAndGet();
+            return false;
+        }
+        if (failed || closing || !queue.offer(r)) {
+            dropped.incrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** Records written to files so far. */
+    public long written() {
+        return written.get();
+    }
+
+    /** Records not written: the queue was full, recording was off after a failure, or the writer was closing. */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /** Records skipped because their bodies were larger than {@code maxBodyBytes}. */
+    public long tooLarge() {
+        return tooLarge.get();
+    }
+
+    /** True once a write failed and recording turned itself off. */
+    public boolean failed() {
+        return failed;
+    }
+
+    private void run() {
+        List<CaptureRecord> batch = new ArrayList<>(BATCH);
+        try {
+            while (true) {
+                CaptureRecord first = queue.poll(1, TimeUnit.SECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, BATCH - 1);
+                boolean stop = batch.remove(STOP);
+                write(batch);
+                batch.clear();
+                if (stop) {
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            finishFile();
+        }
+    }
+
+    private void write(List<CaptureRecord> batch) {
+        if (failed) {
+            dropped.addAndGet(batch.size());
+            return;
+        }
+        int done = 0;
+        try {
+            for (CaptureRecord r : batch) {
+                if (out == null || fileBytes >= settings.rotateBytes()) {
+                    rotate();
+                }
+                String line = CaptureFormat.line(redact(r)) + "\n";
+                out.write(line);
+                fileBytes += line.length();
+                done++;
+            }
+            out.flush();
+            written.addAndGet(done);
+        } catch (IOException | RuntimeException e) {
+            failed = true;
+            dropped.addAndGet(batch.size() - done);
+            written.addAndGet(done);
+            log.error("RECORDING STOPPED: cannot write the capture to {} ({}). Served traffic is not affected; "
+                    + "{} records were written, everything from now on is dropped and counted. Fix the directory "
+                    + "and restart to record again.", settings.dir(), e.toString(), written.get());
+            closeQuietly();
+        }
+    }
+
+    private CaptureRecord redact(CaptureRecord r) {
+        return new CaptureRecord(r.at(), r.route(), r.requestId(), r.method(), redactor.target(r.target()),
+                redactor.headers(r.requestHeaders()), redactor.body(r.requestBody()), r.status(),
+                redactor.headers(r.responseHeaders()), redactor.body(r.responseBody()), r.durationMicros(),
+                r.reason());
+    }
+
+    private void rotate() throws IOException {
+        finishFile();
+        Files.createDirectories(settings.dir());
+        String name = "capture-" + settings.instance() + "-" + STAMP.format(clock.instant()) + "-"
+                + String.format("%04d", sequence++) + ".jsonl.gz";
+        OutputStream file = Files.newOutputStream(settings.dir().resolve(name), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE);
+        // Sync flush: every flush ends a complete deflate block, so a reader (or a crash) sees whole lines.
+        out = new OutputStreamWriter(new GZIPOutputStream(file, 64 * 1024, true), StandardCharsets.UTF_8);
+        String header = CaptureFormat.header(settings.instance(), clock.instant()) + "\n";
+        out.write(header);
+        fileBytes = header.length();
+        deleteOldest();
+    }
+
+    private void deleteOldest() throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.list(settings.dir())) {
+            files = s.filter(p -> p.getFileName().toString().startsWith("capture-" + settings.instance() + "-")
+                    && p.getFileName().toString().endsWith(".jsonl.gz")).sorted().toList();
+        }
+        for (int i = 0; i < files.size() - settings.maxFiles(); i++) {
+            Files.deleteIfExists(files.get(i));
+        }
+    }
+
+    private void finishFile() {
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException e) {
+                log.warn("capture file could not be finished cleanly ({}); readers will see it as truncated",
+                        e.toString());
+            }
+            out = null;
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            if (out != null) {
+                out.close();
+            }
+        } catch (IOException ignored) {
+            // Already failed; the log line above says so.
+        }
+        out = null;
+    }
+
+    /** Writes what is queued, finishes the current file and stops the thread (waits up to 10 s). */
+    @Override
+    public void close() {
+        closing = true;
+        try {
+            if (!queue.offer(STOP, 10, TimeUnit.SECONDS)) {
+                thread.interrupt();
+            }
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
