@@ -35,7 +35,9 @@ import io.strangler.proxy.routing.RoutingTable;
 import io.strangler.proxy.shadow.ShadowDispatcher;
 import io.strangler.proxy.shadow.ShadowResultListener;
 import io.strangler.proxy.shadow.ShadowRoute;
+import io.strangler.proxy.record.Recorder;
 import io.strangler.proxy.store.DivergenceStore;
+import io.strangler.proxy.store.Redactor;
 import io.strangler.proxy.store.StoreDatabase;
 import io.strangler.proxy.store.StoreException;
 import io.strangler.proxy.toggle.AutoRollback;
@@ -77,16 +79,18 @@ public final class StranglerProxy implements AutoCloseable {
     private final Optional<AdminServer> admin;
     private final AutoRollback rollback;
     private final ToggleService toggleService;
+    private final List<Recorder> recorders;
     private final PrometheusMeterRegistry registry;
     private final Channel serverChannel;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
     private StranglerProxy(EventLoopGroup group, Map<String, Upstream> upstreams, ProxyRuntime runtime,
             ShadowDispatcher shadows, Optional<DivergenceStore> store, Optional<AdminServer> admin,
-            AutoRollback rollback, ToggleService toggleService, PrometheusMeterRegistry registry,
-            Channel serverChannel) {
+            AutoRollback rollback, ToggleService toggleService, List<Recorder> recorders,
+            PrometheusMeterRegistry registry, Channel serverChannel) {
         this.rollback = rollback;
         this.toggleService = toggleService;
+        this.recorders = recorders;
         this.group = group;
         this.upstreams = upstreams;
         this.runtime = runtime;
@@ -155,7 +159,11 @@ public final class StranglerProxy implements AutoCloseable {
                 new ResponseComparator(EndpointTemplates.withExtraIdPatterns(comparison.endpointIdPatterns())),
                 new NoiseDetector(comparison.noiseRatio(), comparison.noiseMinSamples(), comparison.noiseMaxPaths()),
                 listener, Clock.systemUTC());
+        List<Recorder> recorders = new ArrayList<>();
         try {
+            Redactor redactor = new Redactor(config.store().map(StoreConfig::redact)
+                    .orElse(StoreConfig.Redaction.none()));
+            String instance = config.store().map(StoreConfig::instance).orElse(StoreConfig.defaultInstance());
             Map<String, Upstream> upstreams = new LinkedHashMap<>();
             for (UpstreamConfig u : config.upstreams().values()) {
                 upstreams.put(u.id(), new Upstream(u, transport, threads));
@@ -168,8 +176,15 @@ public final class StranglerProxy implements AutoCloseable {
                         .map(c -> shadows.route(r, config.upstreams().get(c), legacy, meters));
                 Optional<ShadowRoute> legacyShadow = r.candidate()
                         .map(c -> shadows.legacyShadowRoute(r, legacy, meters));
+                Optional<Recorder> recorder = Optional.empty();
+                if (r.record().enabled()) {
+                    recorder = Optional.of(new Recorder(r.id(), r.record(), redactor, instance, registry,
+                            Clock.systemUTC()));
+                    recorders.add(recorder.get());
+                }
                 routes.add(new Route(r, upstreams.get(r.legacy()), r.candidate().map(upstreams::get), shadow,
-                        legacyShadow, meters, r.candidate().map(c -> rollback.watch(r.id(), r.circuitBreaker()))));
+                        legacyShadow, meters, r.candidate().map(c -> rollback.watch(r.id(), r.circuitBreaker())),
+                        recorder));
             }
             ProxyRuntime runtime = new ProxyRuntime(config.listen(), new RoutingTable(routes),
                     new DefaultChannelGroup("strangler-clients", GlobalEventExecutor.INSTANCE), toggles);
@@ -205,7 +220,7 @@ public final class StranglerProxy implements AutoCloseable {
                 }
             }
             StranglerProxy proxy = new StranglerProxy(group, upstreams, runtime, shadows, store, admin, rollback,
-                    toggleService, registry, server);
+                    toggleService, List.copyOf(recorders), registry, server);
             log.info("strangler listening on {} ({} transport, {} I/O threads, {} routes)", proxy.address(),
                     transport.name(), threads, routes.size());
             return proxy;
@@ -213,6 +228,7 @@ public final class StranglerProxy implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             shadows.close();
             store.ifPresent(DivergenceStore::close);
+            recorders.forEach(Recorder::close);
             toggleService.close();
             rollback.close();
             throw e;
@@ -290,6 +306,8 @@ public final class StranglerProxy implements AutoCloseable {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         shadows.close();
         store.ifPresent(DivergenceStore::close);
+        // After the drain: what the last requests recorded is written and the files are finished.
+        recorders.forEach(Recorder::close);
         admin.ifPresent(AdminServer::close);
         rollback.close();
         runtime.toggles().close();

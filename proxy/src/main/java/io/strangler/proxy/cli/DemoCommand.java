@@ -9,6 +9,7 @@ import io.strangler.proxy.config.ComparisonConfig;
 import io.strangler.proxy.config.ListenConfig;
 import io.strangler.proxy.config.PilotConfig;
 import io.strangler.proxy.config.ProxyConfig;
+import io.strangler.proxy.config.RecordPolicy;
 import io.strangler.proxy.config.RouteConfig;
 import io.strangler.proxy.config.RouteMode;
 import io.strangler.proxy.config.ShadowPolicy;
@@ -157,7 +158,7 @@ public final class DemoCommand implements Callable<Integer> {
         return new RouteConfig(id, prefix, methods, Optional.empty(), "legacy", Optional.of("candidate"),
                 RouteMode.SHADOW, false, true, ShadowPolicy.defaults(), CircuitBreakerPolicy.defaults(),
                 CompareRules.defaults(), new PilotConfig(Optional.of(UserSource.parse("header:X-User-Id")),
-                        Set.of("alice"), 0, Optional.of("X-Pilot"), "on"), false);
+                        Set.of("alice"), 0, Optional.of("X-Pilot"), "on"), false, RecordPolicy.off());
     }
 
     @Override

@@ -52,7 +52,9 @@ public final class ConfigLoader {
     private static final Set<String> UPSTREAM_KEYS = Set.of("url", "connectTimeout", "responseTimeout",
             "maxConnections", "idleTimeout");
     private static final Set<String> ROUTE_KEYS = Set.of("id", "match", "legacy", "candidate", "mode",
-            "preserveHost", "servedByHeader", "shadow", "circuitBreaker", "compare", "pilot", "fallbackOn5xx");
+            "preserveHost", "servedByHeader", "shadow", "circuitBreaker", "compare", "pilot", "fallbackOn5xx", "record");
+    private static final Set<String> RECORD_KEYS = Set.of("enabled", "sampleRate", "maxBytes", "rotate", "maxFiles",
+            "dir");
     private static final Set<String> PILOT_KEYS = Set.of("userFrom", "users", "percentage", "header", "headerValue");
     private static final Set<String> SHADOWING_KEYS = Set.of("ioThreads", "compareThreads", "compareQueue",
             "comparePendingBytes");
@@ -422,6 +424,7 @@ public final class ConfigLoader {
             shadow = shadow.withLegacySecondary(secondary(path + ".compare.noise", r.path("compare").path("noise")));
             PilotConfig pilot = pilot(path + ".pilot", r.path("pilot"));
             boolean fallbackOn5xx = bool(path + ".fallbackOn5xx", r.path("fallbackOn5xx"), false);
+            RecordPolicy record = record(path + ".record", r.path("record"));
             if (mode == RouteMode.PILOT && pilot.userFrom().isEmpty() && pilot.header().isEmpty()) {
                 errors.add(path + ".pilot: mode 'pilot' needs a way to recognise pilots (expected: pilot.userFrom "
                         + "such as header:X-User-Id, or pilot.header such as X-Pilot)");
@@ -435,7 +438,21 @@ public final class ConfigLoader {
                 return null;
             }
             return new RouteConfig(id, prefix, methods, host, legacy, Optional.ofNullable(candidate), mode,
-                    preserveHost, servedBy, shadow, breaker, compare, pilot, fallbackOn5xx);
+                    preserveHost, servedBy, shadow, breaker, compare, pilot, fallbackOn5xx, record);
+        }
+
+        RecordPolicy record(String path, JsonNode n) {
+            RecordPolicy d = RecordPolicy.off();
+            if (n.isMissingNode() || !object(path, n, RECORD_KEYS)) {
+                return d;
+            }
+            String dir = string(path + ".dir", n.path("dir"), d.dir().toString());
+            return new RecordPolicy(bool(path + ".enabled", n.path("enabled"), true),
+                    decimal(path + ".sampleRate", n.path("sampleRate"), d.sampleRate(), 0, 1),
+                    size(path + ".maxBytes", n.path("maxBytes"), d.maxBytes(), 0, 1L << 30),
+                    size(path + ".rotate", n.path("rotate"), d.rotateBytes(), 1024, 16L << 30),
+                    integer(path + ".maxFiles", n.path("maxFiles"), d.maxFiles(), 1, 100_000),
+                    java.nio.file.Path.of(dir == null || dir.isBlank() ? d.dir().toString() : dir));
         }
 
         PilotConfig pilot(String path, JsonNode n) {

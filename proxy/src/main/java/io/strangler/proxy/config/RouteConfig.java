@@ -24,6 +24,7 @@ import java.util.Set;
  * @param pilot how pilot users are recognised, and the initial pilot users and percentage
  * @param fallbackOn5xx in pilot and candidate modes, serve legacy's answer when the candidate answers a safe
  *     request with 5xx (connect errors and timeouts fall back always)
+ * @param record whether and how the route's traffic is recorded for replay
  */
 public record RouteConfig(
         String id,
@@ -39,7 +40,8 @@ public record RouteConfig(
         CircuitBreakerPolicy circuitBreaker,
         CompareRules compare,
         PilotConfig pilot,
-        boolean fallbackOn5xx) {
+        boolean fallbackOn5xx,
+        RecordPolicy record) {
 
     public RouteConfig {
         requireNonNull(id, "id");
@@ -53,5 +55,6 @@ public record RouteConfig(
         requireNonNull(circuitBreaker, "circuitBreaker");
         requireNonNull(compare, "compare");
         requireNonNull(pilot, "pilot");
+        requireNonNull(record, "record");
     }
 }

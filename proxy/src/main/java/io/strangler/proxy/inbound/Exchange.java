@@ -22,6 +22,7 @@ import io.strangler.proxy.exchange.ErrorResponses;
 import io.strangler.proxy.exchange.HopByHop;
 import io.strangler.proxy.exchange.ProxyError;
 import io.strangler.proxy.exchange.RequestIds;
+import io.strangler.proxy.record.ExchangeRecording;
 import io.strangler.proxy.routing.Route;
 import io.strangler.proxy.shadow.ResponseCapture;
 import io.strangler.proxy.shadow.ShadowExchange;
@@ -77,6 +78,7 @@ final class Exchange implements UpstreamResponseListener {
     private UpstreamConnection connection;
     private ShadowExchange shadow;
     private ResponseCapture capture;
+    private ExchangeRecording recording;
     private int status;
     private boolean done;
 
@@ -111,6 +113,10 @@ final class Exchange implements UpstreamResponseListener {
             if (shadow != null) {
                 capture = shadow.newCapture();
             }
+        }
+        // Recorded for replay: requests legacy serves, with its answer.
+        if (!done && !fellBack && upstream == route.legacy() && route.recorder().isPresent()) {
+            recording = ExchangeRecording.start(route.recorder().get(), route.id(), requestId, request, startNanos);
         }
     }
 
@@ -207,6 +213,9 @@ final class Exchange implements UpstreamResponseListener {
         if (capture != null) {
             capture.head(upstreamHead);
         }
+        if (recording != null) {
+            recording.head(upstreamHead);
+        }
         HttpHeaders h = upstreamHead.headers();
         boolean hasLength = HttpUtil.isContentLengthSet(upstreamHead);
         boolean chunked = HttpUtil.isTransferEncodingChunked(upstreamHead);
@@ -242,6 +251,9 @@ final class Exchange implements UpstreamResponseListener {
         if (capture != null) {
             capture.content(content.content());
         }
+        if (recording != null && !recording.content(content.content())) {
+            recording = null;
+        }
         ctx.write(content, ctx.voidPromise());
         if (!ctx.channel().isWritable()) {
             connection.pauseReading();
@@ -260,6 +272,12 @@ final class Exchange implements UpstreamResponseListener {
             capture.content(last.content());
             shadow.servedCompleted(capture, System.nanoTime() - startNanos);
             capture = null;
+        }
+        if (recording != null) {
+            if (recording.content(last.content())) {
+                recording.finish();
+            }
+            recording = null;
         }
         boolean reuse = keepAlive;
         ctx.writeAndFlush(last).addListener((ChannelFutureListener) f -> finish(f.isSuccess() && reuse));

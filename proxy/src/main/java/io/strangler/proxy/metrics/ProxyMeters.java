@@ -42,7 +42,11 @@ public enum ProxyMeters {
     /** Divergence samples waiting for the store's writer. */
     STORE_QUEUE("strangler.store.queue", Meter.Type.GAUGE),
     /** 1 while the divergence store is reachable, 0 while counts are only kept in memory. */
-    STORE_REACHABLE("strangler.store.reachable", Meter.Type.GAUGE);
+    STORE_REACHABLE("strangler.store.reachable", Meter.Type.GAUGE),
+    /** Records for replay, by what became of them: written, dropped (queue full, recording off) or too_large. */
+    CAPTURE_RECORDS("strangler.capture.records", Meter.Type.COUNTER, "route", "outcome"),
+    /** 1 once recording stopped itself after a write failure (disk full, directory not writable). */
+    CAPTURE_FAILED("strangler.capture.failed", Meter.Type.GAUGE, "route");
 
     private final String meterName;
     private final Meter.Type type;

@@ -94,6 +94,11 @@ public final class CaptureWriter implements AutoCloseable {
         return true;
     }
 
+    /** Counts a record its producer already found too large to offer. */
+    public void skipTooLarge() {
+        tooLarge.incrementAndGet();
+    }
+
     /** Records written to files so far. */
     public long written() {
         return written.get();

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.strangler.proxy.config.RouteConfig;
 import io.strangler.proxy.metrics.RouteMeters;
+import io.strangler.proxy.record.Recorder;
 import io.strangler.proxy.shadow.ShadowRoute;
 import io.strangler.proxy.toggle.AutoRollback;
 import io.strangler.proxy.upstream.Upstream;
@@ -19,9 +20,11 @@ import java.util.Optional;
  * @param legacyShadow the shadow machinery towards legacy (candidate served), if the route has a candidate
  * @param meters the route's meters
  * @param rollback watches candidate-served requests and rolls the route back to shadow when they fail
+ * @param recorder keeps requests and legacy's answers for replay, when the route records
  */
 public record Route(RouteConfig config, Upstream legacy, Optional<Upstream> candidate, Optional<ShadowRoute> shadow,
-        Optional<ShadowRoute> legacyShadow, RouteMeters meters, Optional<AutoRollback.Watch> rollback) {
+        Optional<ShadowRoute> legacyShadow, RouteMeters meters, Optional<AutoRollback.Watch> rollback,
+        Optional<Recorder> recorder) {
 
     public Route {
         requireNonNull(config, "config");
@@ -31,6 +34,7 @@ public record Route(RouteConfig config, Upstream legacy, Optional<Upstream> cand
         requireNonNull(legacyShadow, "legacyShadow");
         requireNonNull(rollback, "rollback");
         requireNonNull(meters, "meters");
+        requireNonNull(recorder, "recorder");
     }
 
     public String id() {

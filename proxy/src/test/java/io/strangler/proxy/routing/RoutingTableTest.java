@@ -26,9 +26,9 @@ class RoutingTableTest {
     private static Route route(String id, String prefix, Set<String> methods, String host) {
         return new Route(new RouteConfig(id, prefix, methods, Optional.ofNullable(host), "legacy", Optional.empty(),
                 RouteMode.LEGACY, false, true, ShadowPolicy.defaults(), CircuitBreakerPolicy.defaults(),
-                CompareRules.defaults(), PilotConfig.none(), false), LEGACY, Optional.empty(), Optional.empty(),
-                Optional.empty(),
-                new RouteMeters(new SimpleMeterRegistry(), id), Optional.empty());
+                CompareRules.defaults(), PilotConfig.none(), false, io.strangler.proxy.config.RecordPolicy.off()), LEGACY,
+                Optional.empty(), Optional.empty(), Optional.empty(), new RouteMeters(new SimpleMeterRegistry(), id),
+                Optional.empty(), Optional.empty());
     }
 
     private final RoutingTable table = new RoutingTable(List.of(

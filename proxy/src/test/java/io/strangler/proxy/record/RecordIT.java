@@ -1,0 +1,91 @@
+package io.strangler.proxy.record;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strangler.proxy.testing.Fixtures;
+import io.strangler.proxy.testing.ProxyUnderTest;
+import io.strangler.proxy.testing.TestUpstream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Recording live traffic through the real proxy: what lands in the capture files, and what never stops traffic. */
+class RecordIT {
+
+    @TempDir
+    Path dir;
+
+    private static String config(TestUpstream legacy, TestUpstream candidate, Path captureDir, String extra) {
+        return "store: { url: \"jdbc:h2:mem:record-" + System.nanoTime() + "\","
+                + " redact: { jsonPaths: [\"$.password\"], queryParams: [token] } }\n"
+                + Fixtures.shadowConfig("orders", "shadow", legacy, candidate,
+                "    record: { enabled: true, dir: \"" + captureDir + "\"" + extra + " }\n");
+    }
+
+    @Test
+    void shouldRecordServedRequestsWithLegacysAnswerRedacted() throws Exception {
+        List<CaptureRecord> back = new ArrayList<>();
+        try (TestUpstream legacy = Fixtures.json("{\"id\":7,\"price\":24.99}");
+             TestUpstream candidate = Fixtures.json("{\"id\":7,\"price\":24.5}")) {
+            try (ProxyUnderTest proxy = ProxyUnderTest.start(config(legacy, candidate, dir, ", maxBytes: 1KiB"))) {
+                for (int i = 0; i < 3; i++) {
+                    assertThat(proxy.get("/api/orders/" + i + "?token=t0p-s3cret").statusCode()).isEqualTo(200);
+                }
+                HttpResponse<String> post = proxy.client().send(HttpRequest.newBuilder(proxy.uri("/api/orders"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"item\":3,\"password\":\"hunter2\"}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> big = proxy.client().send(HttpRequest.newBuilder(proxy.uri("/api/orders"))
+                        .POST(HttpRequest.BodyPublishers.ofString("x".repeat(4096))).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(post.statusCode()).isEqualTo(200);
+                assertThat(big.statusCode()).isEqualTo(200);
+                assertThat(proxy.proxy().meterRegistry().scrape())
+                        .contains("strangler_capture_records_total{outcome=\"too_large\",route=\"orders\"} 1.0");
+            }
+            // Closing the proxy finished the file.
+            CaptureReader.Summary s = CaptureReader.read(dir, back::add);
+            assertThat(s.notes()).isEmpty();
+        }
+
+        assertThat(back).hasSize(4);
+        assertThat(back).extracting(CaptureRecord::route).containsOnly("orders");
+        CaptureRecord first = back.get(0);
+        assertThat(first.method()).isEqualTo("GET");
+        assertThat(first.target()).isEqualTo("/api/orders/0?token=[redacted]");
+        assertThat(first.status()).isEqualTo(200);
+        assertThat(new String(first.responseBody(), StandardCharsets.UTF_8)).isEqualTo("{\"id\":7,\"price\":24.99}");
+        assertThat(first.responseHeaders()).containsKey("content-type");
+        assertThat(first.requestId()).isNotBlank();
+        CaptureRecord post = back.get(3);
+        assertThat(post.method()).isEqualTo("POST");
+        assertThat(new String(post.requestBody(), StandardCharsets.UTF_8)).contains("\"password\":\"[redacted]\"");
+    }
+
+    @Test
+    void shouldServeEveryRequestWhenTheCaptureDirectoryCannotBeWritten() throws Exception {
+        Path notADirectory = Files.writeString(dir.resolve("occupied"), "a file where the directory should be");
+        try (TestUpstream legacy = Fixtures.json("{\"id\":7}");
+             TestUpstream candidate = Fixtures.json("{\"id\":7}");
+             ProxyUnderTest proxy = ProxyUnderTest.start(config(legacy, candidate, notADirectory, ""))) {
+            List<Integer> statuses = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                HttpResponse<String> res = proxy.get("/api/orders/" + i);
+                statuses.add(res.statusCode());
+                assertThat(res.body()).isEqualTo("{\"id\":7}");
+            }
+            Fixtures.awaitTrue(() -> proxy.proxy().meterRegistry().scrape()
+                    .contains("strangler_capture_failed{route=\"orders\"} 1.0"));
+
+            assertThat(statuses).containsOnly(200);
+            assertThat(proxy.proxy().meterRegistry().scrape()).contains("strangler_capture_records_total{outcome=\""
+                    + "written\",route=\"orders\"} 0.0");
+        }
+    }
+}
