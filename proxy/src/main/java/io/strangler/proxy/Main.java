@@ -1,6 +1,7 @@
 package io.strangler.proxy;
 
 import io.strangler.proxy.cli.DemoCommand;
+import io.strangler.proxy.cli.ReplayCommand;
 import io.strangler.proxy.cli.ReportCommand;
 import io.strangler.proxy.cli.RunCommand;
 import io.strangler.proxy.cli.ToggleCommand;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "strangler", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Reverse proxy for replacing a legacy HTTP system piece by piece.",
         subcommands = {RunCommand.class, DemoCommand.class, ReportCommand.class, ToggleCommand.class,
-            CommandLine.HelpCommand.class})
+            ReplayCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -1,0 +1,100 @@
+package io.strangler.proxy.record;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strangler.proxy.testing.Cli;
+import io.strangler.proxy.testing.Fixtures;
+import io.strangler.proxy.testing.ProxyUnderTest;
+import io.strangler.proxy.testing.TestUpstream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Record live traffic through the real proxy, then replay the capture against a candidate and compare. */
+class ReplayIT {
+
+    @TempDir
+    Path dir;
+
+    private Path record(int requests, boolean withPost) throws Exception {
+        Path capture = dir.resolve("capture");
+        try (TestUpstream legacy = Fixtures.json("{\"id\":3,\"name\":\"Doohickey\",\"price\":24.99}");
+             TestUpstream unused = Fixtures.json("{}");
+             ProxyUnderTest proxy = ProxyUnderTest.start("store: { url: \"jdbc:h2:mem:replay-" + System.nanoTime()
+                     + "\" }\n" + Fixtures.shadowConfig("orders", "legacy", legacy, unused,
+                     "    record: { dir: \"" + capture + "\" }\n"))) {
+            for (int i = 0; i < requests; i++) {
+                assertThat(proxy.get("/api/orders/" + i).statusCode()).isEqualTo(200);
+            }
+            if (withPost) {
+                proxy.client().send(HttpRequest.newBuilder(proxy.uri("/api/orders"))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"item\":3}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+            }
+        }
+        return capture;
+    }
+
+    @Test
+    void shouldFindExactlyTheDifferenceTheNewCandidateHas() throws Exception {
+        Path capture = record(10, true);
+        AtomicInteger replayed = new AtomicInteger();
+        try (TestUpstream candidate = TestUpstream.http((ctx, req) -> {
+            replayed.incrementAndGet();
+            boolean marked = "true".equals(req.headers().get("X-Strangler-Replay"))
+                    && "true".equals(req.headers().get("X-Strangler-Shadow"));
+            ctx.writeAndFlush(Fixtures.jsonResponse(marked ? "{\"id\":3,\"name\":\"Doohickey\",\"price\":24.5}"
+                    : "{\"unmarked\":true}"));
+        })) {
+            Cli.Run run = Cli.run("replay", "--from", capture.toString(), "--candidate", candidate.url(),
+                    "--concurrency", "4");
+
+            assertThat(run.code()).as(run.err()).isZero();
+            assertThat(run.out()).contains("Replayed 10 requests from 1 capture file(s)",
+                    "Not replayed: 1 unsafe requests", "route orders: 10 compared, 0 matched (0.0%), 10 diverged, "
+                            + "0 failed");
+            assertThat(run.out()).containsPattern("/api/orders/\\{id} +\\$\\.price +value +10 +24\\.99 → 24\\.5");
+            // Exactly that difference: no other line of differences.
+            assertThat(run.out().lines().filter(l -> l.startsWith("  /api/"))).hasSize(1);
+            assertThat(replayed.get()).isEqualTo(10);
+        }
+    }
+
+    @Test
+    void shouldCountFailuresAndFinishWhenTheCandidateIsDown() throws Exception {
+        Path capture = record(5, false);
+        long start = System.nanoTime();
+        Cli.Run run = Cli.run("replay", "--from", capture.toString(), "--candidate", "http://127.0.0.1:9");
+
+        assertThat(run.code()).isZero();
+        assertThat(run.out()).contains("route orders: 0 compared", "5 failed {unreachable=5}");
+        assertThat(System.nanoTime() - start).as("bounded retries, no hang").isLessThan(30_000_000_000L);
+    }
+
+    @Test
+    void shouldSkipRoutesTheConfigDoesNotHaveAndRefuseBadInput() throws Exception {
+        Path capture = record(3, false);
+        Path config = Files.writeString(dir.resolve("other.yaml"), "upstreams: { legacy: { url: "
+                + "\"http://127.0.0.1:9\" } }\nroutes: [ { id: items, match: { pathPrefix: /api/items }, legacy: "
+                + "legacy } ]\n");
+        try (TestUpstream candidate = Fixtures.json("{}")) {
+            Cli.Run unknown = Cli.run("replay", "--from", capture.toString(), "--candidate", candidate.url(),
+                    "--config", config.toString());
+            Cli.Run missing = Cli.run("replay", "--from", dir.resolve("nowhere").toString(), "--candidate",
+                    candidate.url());
+            Cli.Run badUrl = Cli.run("replay", "--from", capture.toString(), "--candidate", "localhost:9002");
+
+            assertThat(unknown.code()).isZero();
+            assertThat(unknown.out()).contains("Replayed 0 requests", "Not replayed: 3 records of routes the config "
+                    + "does not have.");
+            assertThat(missing.code()).isEqualTo(1);
+            assertThat(missing.err()).contains("no such file or directory");
+            assertThat(badUrl.code()).isEqualTo(2);
+            assertThat(badUrl.err()).contains("expected http://host:port");
+        }
+    }
+}
