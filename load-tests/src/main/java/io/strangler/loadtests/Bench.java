@@ -22,6 +22,8 @@ public final class Bench {
               scaling      two instances on one PostgreSQL: toggle propagation between them, and divergence
                            sample writes per second into H2 and PostgreSQL
                            [--flips 20] [--seconds 10] [--store-rates 2000,5000,10000]
+              capture      records written per second by the capture writer, then the replay rate of that
+                           capture against a fast local backend   [--seconds 3] [--replay-concurrency 8]
             every scenario also takes --jar (default proxy/target/strangler.jar) and --proxy-jvm "<JVM options>"
             for the Strangler process (e.g. "-XX:StartFlightRecording=filename=s.jfr,settings=profile"), and
             --proxy-cpus LIST to pin it with taskset (e.g. taskset -c 0 ./strangler bench shadow-cost --proxy-cpus 1)""";
@@ -71,6 +73,7 @@ public final class Bench {
             case "isolation" -> IsolationBenchmark.run(opt);
             case "soak" -> SoakBenchmark.run(opt);
             case "scaling" -> ScalingBenchmark.run(opt);
+            case "capture" -> CaptureBenchmark.run(opt);
             default -> {
                 System.err.println("strangler bench: unknown scenario '" + args[0] + "'\n" + USAGE);
                 System.exit(2);
