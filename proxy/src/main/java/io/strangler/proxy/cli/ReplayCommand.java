@@ -1,5 +1,6 @@
 package io.strangler.proxy.cli;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.strangler.comparator.Body;
 import io.strangler.comparator.ComparedRequest;
 import io.strangler.comparator.CompareRules;
@@ -13,8 +14,14 @@ import io.strangler.proxy.config.ConfigException;
 import io.strangler.proxy.config.ConfigLoader;
 import io.strangler.proxy.config.ProxyConfig;
 import io.strangler.proxy.config.Quantities;
+import io.strangler.proxy.config.StoreConfig;
 import io.strangler.proxy.record.CaptureReader;
 import io.strangler.proxy.record.CaptureRecord;
+import io.strangler.proxy.report.ReportBuilder;
+import io.strangler.proxy.shadow.ShadowOutcome;
+import io.strangler.proxy.shadow.ShadowResult;
+import io.strangler.proxy.store.DivergenceStore;
+import io.strangler.proxy.store.StoreDatabase;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -22,6 +29,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -89,6 +97,10 @@ public final class ReplayCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})")
     private String timeout;
 
+    @Option(names = "--store", paramLabel = "URL", description = "Also write the results to this divergence store "
+            + "(default: the store of --config, if it has one), as a replay run: see strangler report --run")
+    private String store;
+
     @Option(names = "--allow-unsafe", description = "Also replay POST, PUT, PATCH, DELETE... (they may change the "
             + "candidate's data); by default only GET, HEAD and OPTIONS are replayed")
     private boolean allowUnsafe;
@@ -125,9 +137,14 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         Map<String, CompareRules> rules = new LinkedHashMap<>();
         EndpointTemplates templates = EndpointTemplates.defaults();
+        java.util.Optional<StoreConfig> storeConfig = java.util.Optional.ofNullable(store)
+                .map(url -> StoreConfig.defaults().withUrl(url));
         if (config != null) {
             try {
                 ProxyConfig pc = ConfigLoader.withSystemEnv().load(config);
+                if (storeConfig.isEmpty()) {
+                    storeConfig = pc.store();
+                }
                 pc.routes().forEach(r -> rules.put(r.id(), r.compare()));
                 templates = EndpointTemplates.withExtraIdPatterns(pc.comparison().endpointIdPatterns());
             } catch (ConfigException e) {
@@ -152,6 +169,23 @@ public final class ReplayCommand implements Callable<Integer> {
             return CommandLine.ExitCode.SOFTWARE;
         }
 
+        String runId = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                .withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.now()) + "-"
+                + Integer.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
+        DivergenceStore results = null;
+        if (storeConfig.isPresent()) {
+            StoreConfig sc = storeConfig.get();
+            sc = new StoreConfig(sc.url(), sc.user(), sc.password(), ReportBuilder.Scope.REPLAY_PREFIX + runId,
+                    sc.samplesPerDifference(), sc.maxBodyBytes(), sc.retention(), sc.maxSamples(), sc.queueSize(),
+                    sc.flushInterval(), sc.redact());
+            try {
+                results = DivergenceStore.open(new StoreDatabase(sc), new SimpleMeterRegistry(), Clock.systemUTC());
+            } catch (RuntimeException e) {
+                err.println("strangler replay: cannot open the store at " + sc.url() + ": " + e.getMessage());
+                return CommandLine.ExitCode.SOFTWARE;
+            }
+        }
+        DivergenceStore sink = results;
         ResponseComparator comparator = new ResponseComparator(templates);
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
@@ -198,7 +232,7 @@ public final class ReplayCommand implements Callable<Integer> {
                 senders.execute(() -> {
                     try {
                         replayOne(http, base, perRequest, record, comparator,
-                                rules.getOrDefault(record.route(), CompareRules.defaults()), tally);
+                                rules.getOrDefault(record.route(), CompareRules.defaults()), tally, sink);
                     } finally {
                         inFlight.release();
                     }
@@ -211,11 +245,19 @@ public final class ReplayCommand implements Callable<Integer> {
         } finally {
             inFlight.acquireUninterruptibly(concurrency);
             senders.shutdown();
+            if (results != null) {
+                results.close();
+            }
         }
         if (terminal) {
             out.print("\r");
         }
         print(out, summary, tallies, sent.get(), skippedUnsafe.sum(), unknownRoute.sum(), started);
+        if (results != null) {
+            out.println();
+            out.println("Run " + runId + " is in the store: ./strangler report --run " + runId + " --store '"
+                    + storeConfig.get().url() + "'");
+        }
         out.flush();
         return CommandLine.ExitCode.OK;
     }
@@ -241,7 +283,7 @@ public final class ReplayCommand implements Callable<Integer> {
 
     /** Sends one record (one retry when the candidate cannot be reached) and counts what came of it. */
     private static void replayOne(HttpClient http, URI base, Duration perRequest, CaptureRecord r,
-            ResponseComparator comparator, CompareRules rules, RouteTally tally) {
+            ResponseComparator comparator, CompareRules rules, RouteTally tally, DivergenceStore sink) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + r.target())).timeout(perRequest)
                 .method(r.method(), r.requestBody().length == 0 ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(r.requestBody()));
@@ -278,19 +320,33 @@ public final class ReplayCommand implements Callable<Integer> {
                 break;
             }
         }
-        if (res == null) {
-            tally.failed.computeIfAbsent(failure, k -> new LongAdder()).increment();
-            return;
-        }
+        int q = r.target().indexOf('?');
+        ComparedRequest compared = new ComparedRequest(r.route(), r.method(), q < 0 ? r.target()
+                : r.target().substring(0, q));
         Observation legacy = Observation.of(r.status(), r.responseHeaders(), Body.of(r.responseBody(), false),
                 Duration.ofNanos(r.durationMicros() * 1000));
+        ShadowResult.RecordedRequest recorded = new ShadowResult.RecordedRequest(r.method(), r.target(),
+                r.requestHeaders(), Body.of(r.requestBody(), false));
+        if (res == null) {
+            tally.failed.computeIfAbsent(failure, k -> new LongAdder()).increment();
+            if (sink != null) {
+                sink.onResult(new ShadowResult(compared, recorded, r.requestId(), "legacy", ShadowOutcome.FAILED,
+                        "candidate_" + failure, java.util.Optional.empty(), java.util.Optional.of(legacy),
+                        java.util.Optional.empty(), r.at()));
+            }
+            return;
+        }
         Map<String, List<String>> headers = new LinkedHashMap<>();
         res.headers().map().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
         Observation cand = Observation.of(res.statusCode(), headers, Body.of(res.body(), false),
                 Duration.ofNanos(System.nanoTime() - start));
-        int q = r.target().indexOf('?');
-        Comparison c = comparator.compare(new ComparedRequest(r.route(), r.method(),
-                q < 0 ? r.target() : r.target().substring(0, q)), legacy, cand, rules);
+        Comparison c = comparator.compare(compared, legacy, cand, rules);
+        if (sink != null) {
+            boolean diverged = c.verdict() == Verdict.DIVERGED;
+            sink.onResult(new ShadowResult(compared, recorded, r.requestId(), "legacy",
+                    diverged ? ShadowOutcome.DIVERGED : ShadowOutcome.MATCHED, diverged ? "diverged" : "matched",
+                    java.util.Optional.of(c), java.util.Optional.of(legacy), java.util.Optional.of(cand), r.at()));
+        }
         if (c.verdict() == Verdict.DIVERGED) {
             tally.diverged.increment();
             for (Difference d : c.differences()) {

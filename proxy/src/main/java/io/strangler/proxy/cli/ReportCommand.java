@@ -56,6 +56,10 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Write here instead of to standard output")
     private Path out;
 
+    @Option(names = "--run", paramLabel = "ID", description = "One replay run (the id strangler replay printed) "
+            + "instead of live traffic; --since is ignored")
+    private String run;
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
@@ -93,7 +97,16 @@ public final class ReportCommand implements Callable<Integer> {
                     return CommandLine.ExitCode.USAGE;
                 }
             }
-            report = builder.build(Clock.systemUTC().instant().minus(window), Optional.ofNullable(route));
+            if (run != null) {
+                report = builder.build(java.time.Instant.EPOCH, Optional.ofNullable(route),
+                        ReportBuilder.Scope.run(run));
+                if (report.instances().isEmpty()) {
+                    err.println("strangler report: no replay run '" + run + "' in the store at " + db.describe());
+                    return CommandLine.ExitCode.USAGE;
+                }
+            } else {
+                report = builder.build(Clock.systemUTC().instant().minus(window), Optional.ofNullable(route));
+            }
         } catch (SQLException e) {
             err.println("strangler report: cannot read the store at " + db.describe() + ": " + e.getMessage());
             return CommandLine.ExitCode.SOFTWARE;

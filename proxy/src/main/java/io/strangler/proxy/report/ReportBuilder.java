@@ -62,19 +62,53 @@ public final class ReportBuilder {
         return routes;
     }
 
-    /** The report for everything since {@code since}, for one route or (empty) all of them. */
+    /**
+     * Whose data a report covers: live traffic (every instance but replay runs), or one replay run (written by
+     * {@code strangler replay} as the instance {@code replay-<run id>}).
+     */
+    public record Scope(Optional<String> run) {
+        public static final Scope LIVE = new Scope(Optional.empty());
+
+        public static Scope run(String id) {
+            return new Scope(Optional.of(id));
+        }
+
+        public static final String REPLAY_PREFIX = "replay-";
+
+        /** The instance condition, starting with " AND "; binds one parameter for a run. */
+        String sql(String column) {
+            return run.isPresent() ? " AND " + column + " = ?"
+                    : " AND " + column + " NOT LIKE '" + REPLAY_PREFIX + "%'";
+        }
+
+        /** Binds the run's instance name at {@code index}; returns the next index. */
+        int bind(PreparedStatement ps, int index) throws SQLException {
+            if (run.isPresent()) {
+                ps.setString(index++, REPLAY_PREFIX + run.get());
+            }
+            return index;
+        }
+    }
+
+    /** The report on live traffic since {@code since}, for one route or (empty) all of them. */
     public Report build(Instant since, Optional<String> route) throws SQLException {
+        return build(since, route, Scope.LIVE);
+    }
+
+    /** The report for {@code scope} since {@code since}, for one route or (empty) all of them. */
+    public Report build(Instant since, Optional<String> route, Scope scope) throws SQLException {
         Timestamp from = Timestamp.from(since.truncatedTo(java.time.temporal.ChronoUnit.MINUTES));
         try (Connection c = db.connect()) {
             db.migrate(c);
-            Map<String, Map<String, Map<String, Long>>> outcomes = outcomes(c, from, route);
-            Map<String, Map<String, List<Row>>> diffs = differences(c, from, route);
-            Map<String, Histogram> latency = latency(c, from, route);
+            Map<String, Map<String, Map<String, Long>>> outcomes = outcomes(c, from, route, scope);
+            Map<String, Map<String, List<Row>>> diffs = differences(c, from, route, scope);
+            Map<String, Histogram> latency = latency(c, from, route, scope);
             List<Report.RouteReport> routes = new ArrayList<>();
             for (var r : outcomes.entrySet()) {
-                routes.add(route(c, r.getKey(), r.getValue(), diffs.getOrDefault(r.getKey(), Map.of()), latency));
+                routes.add(route(c, r.getKey(), r.getValue(), diffs.getOrDefault(r.getKey(), Map.of()), latency,
+                        scope));
             }
-            return new Report(clock.instant().toString(), since.toString(), db.describe(), instances(c, from),
+            return new Report(clock.instant().toString(), since.toString(), db.describe(), instances(c, from, scope),
                     routes);
         }
     }
@@ -83,11 +117,11 @@ public final class ReportBuilder {
     }
 
     /** route → endpoint → "outcome reason" → count. */
-    private Map<String, Map<String, Map<String, Long>>> outcomes(Connection c, Timestamp from, Optional<String> route)
-            throws SQLException {
+    private Map<String, Map<String, Map<String, Long>>> outcomes(Connection c, Timestamp from, Optional<String> route,
+            Scope scope) throws SQLException {
         Map<String, Map<String, Map<String, Long>>> out = new TreeMap<>();
         try (PreparedStatement ps = windowed(c, "SELECT route, endpoint, outcome, reason, SUM(n) FROM outcome_counts",
-                " GROUP BY route, endpoint, outcome, reason", from, route)) {
+                " GROUP BY route, endpoint, outcome, reason", from, route, scope)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.computeIfAbsent(rs.getString(1), k -> new TreeMap<>())
@@ -99,11 +133,11 @@ public final class ReportBuilder {
         return out;
     }
 
-    private Map<String, Map<String, List<Row>>> differences(Connection c, Timestamp from, Optional<String> route)
-            throws SQLException {
+    private Map<String, Map<String, List<Row>>> differences(Connection c, Timestamp from, Optional<String> route,
+            Scope scope) throws SQLException {
         Map<String, Map<String, List<Row>>> out = new TreeMap<>();
         try (PreparedStatement ps = windowed(c, "SELECT route, endpoint, path, kind, SUM(n), MIN(bucket), MAX(last_seen)"
-                + " FROM difference_counts", " GROUP BY route, endpoint, path, kind", from, route)) {
+                + " FROM difference_counts", " GROUP BY route, endpoint, path, kind", from, route, scope)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.computeIfAbsent(rs.getString(1), k -> new TreeMap<>())
@@ -117,10 +151,11 @@ public final class ReportBuilder {
     }
 
     /** "route endpoint side" and "route * side" → merged histogram (microseconds). */
-    private Map<String, Histogram> latency(Connection c, Timestamp from, Optional<String> route) throws SQLException {
+    private Map<String, Histogram> latency(Connection c, Timestamp from, Optional<String> route, Scope scope)
+            throws SQLException {
         Map<String, Histogram> out = new LinkedHashMap<>();
         try (PreparedStatement ps = windowed(c, "SELECT route, endpoint, side, histogram FROM latency", "", from,
-                route)) {
+                route, scope)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Histogram h = LatencyCodec.decode(rs.getBytes(4));
@@ -136,21 +171,24 @@ public final class ReportBuilder {
 
     /** {@code select} restricted to the window (and route), then {@code tail}; parameters already set. */
     private static PreparedStatement windowed(Connection c, String select, String tail, Timestamp from,
-            Optional<String> route) throws SQLException {
+            Optional<String> route, Scope scope) throws SQLException {
         PreparedStatement ps = c.prepareStatement(select + " WHERE bucket >= ?"
-                + (route.isPresent() ? " AND route = ?" : "") + tail);
+                + (route.isPresent() ? " AND route = ?" : "") + scope.sql("instance") + tail);
         ps.setTimestamp(1, from);
+        int next = 2;
         if (route.isPresent()) {
-            ps.setString(2, route.get());
+            ps.setString(next++, route.get());
         }
+        scope.bind(ps, next);
         return ps;
     }
 
-    private List<String> instances(Connection c, Timestamp from) throws SQLException {
+    private List<String> instances(Connection c, Timestamp from, Scope scope) throws SQLException {
         List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT DISTINCT instance FROM outcome_counts WHERE bucket >= ? ORDER BY instance")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT instance FROM outcome_counts WHERE bucket >= ?"
+                + scope.sql("instance") + " ORDER BY instance")) {
             ps.setTimestamp(1, from);
+            scope.bind(ps, 2);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(rs.getString(1));
@@ -161,7 +199,7 @@ public final class ReportBuilder {
     }
 
     private Report.RouteReport route(Connection c, String route, Map<String, Map<String, Long>> byEndpoint,
-            Map<String, List<Row>> diffs, Map<String, Histogram> latency) throws SQLException {
+            Map<String, List<Row>> diffs, Map<String, Histogram> latency, Scope scope) throws SQLException {
         long matched = 0;
         long diverged = 0;
         Map<String, Long> failed = new TreeMap<>();
@@ -189,10 +227,10 @@ public final class ReportBuilder {
             long comparisons = em + ed;
             List<Report.DifferenceReport> rows = new ArrayList<>();
             for (Row r : diffs.getOrDefault(e.getKey(), List.of())) {
-                Optional<Report.Sample> sample = latestSample(c, route, e.getKey(), r);
+                Optional<Report.Sample> sample = latestSample(c, route, e.getKey(), r, scope);
                 rows.add(new Report.DifferenceReport(r.path(), r.kind(), r.count(), rate(r.count(), comparisons),
                         r.firstSeen().toInstant().toString(), r.lastSeen().toInstant().toString(),
-                        suspectedNoise(c, route, e.getKey(), r, comparisons), sample));
+                        suspectedNoise(c, route, e.getKey(), r, comparisons, scope), sample));
             }
             rows.sort(Comparator.comparingLong(Report.DifferenceReport::count).reversed()
                     .thenComparing(Report.DifferenceReport::path));
@@ -220,14 +258,17 @@ public final class ReportBuilder {
                 h.getValueAtPercentile(99) / 1000.0);
     }
 
-    private List<Long> sampleIds(Connection c, String route, String endpoint, Row r) throws SQLException {
+    private List<Long> sampleIds(Connection c, String route, String endpoint, Row r, Scope scope)
+            throws SQLException {
         List<Long> ids = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT sample_id FROM sample_differences WHERE route = ?"
-                + " AND endpoint = ? AND path = ? AND kind = ? ORDER BY sample_id DESC")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT d.sample_id FROM sample_differences d JOIN samples s"
+                + " ON s.id = d.sample_id WHERE d.route = ? AND d.endpoint = ? AND d.path = ? AND d.kind = ?"
+                + scope.sql("s.instance") + " ORDER BY d.sample_id DESC")) {
             ps.setString(1, route);
             ps.setString(2, endpoint);
             ps.setString(3, r.path());
             ps.setString(4, r.kind());
+            scope.bind(ps, 5);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     ids.add(rs.getLong(1));
@@ -237,9 +278,9 @@ public final class ReportBuilder {
         return ids;
     }
 
-    private Optional<Report.Sample> latestSample(Connection c, String route, String endpoint, Row r)
+    private Optional<Report.Sample> latestSample(Connection c, String route, String endpoint, Row r, Scope scope)
             throws SQLException {
-        for (long id : sampleIds(c, route, endpoint, r)) {
+        for (long id : sampleIds(c, route, endpoint, r, scope)) {
             Optional<Report.Sample> s = sample(c, id);
             if (s.isPresent()) {
                 return s;
@@ -248,14 +289,14 @@ public final class ReportBuilder {
         return Optional.empty();
     }
 
-    private boolean suspectedNoise(Connection c, String route, String endpoint, Row r, long comparisons)
+    private boolean suspectedNoise(Connection c, String route, String endpoint, Row r, long comparisons, Scope scope)
             throws SQLException {
         if (rate(r.count(), comparisons) < NOISE_RATE) {
             return false;
         }
         Set<String> legacyValues = new HashSet<>();
         int samples = 0;
-        for (long id : sampleIds(c, route, endpoint, r)) {
+        for (long id : sampleIds(c, route, endpoint, r, scope)) {
             Optional<Report.Sample> s = sample(c, id);
             if (s.isEmpty()) {
                 continue;

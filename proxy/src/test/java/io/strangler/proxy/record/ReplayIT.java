@@ -50,8 +50,9 @@ class ReplayIT {
             ctx.writeAndFlush(Fixtures.jsonResponse(marked ? "{\"id\":3,\"name\":\"Doohickey\",\"price\":24.5}"
                     : "{\"unmarked\":true}"));
         })) {
+            String store = "jdbc:h2:file:" + dir.resolve("store");
             Cli.Run run = Cli.run("replay", "--from", capture.toString(), "--candidate", candidate.url(),
-                    "--concurrency", "4");
+                    "--concurrency", "4", "--store", store);
 
             assertThat(run.code()).as(run.err()).isZero();
             assertThat(run.out()).contains("Replayed 10 requests from 1 capture file(s)",
@@ -61,6 +62,21 @@ class ReplayIT {
             // Exactly that difference: no other line of differences.
             assertThat(run.out().lines().filter(l -> l.startsWith("  /api/"))).hasSize(1);
             assertThat(replayed.get()).isEqualTo(10);
+
+            // The same results are in the store as one replay run, apart from live traffic.
+            java.util.regex.Matcher id = java.util.regex.Pattern.compile("Run (\\S+) is in the store").matcher(
+                    run.out());
+            assertThat(id.find()).as(run.out()).isTrue();
+            Cli.Run report = Cli.run("report", "--run", id.group(1), "--store", store);
+            Cli.Run live = Cli.run("report", "--store", store);
+            Cli.Run noSuchRun = Cli.run("report", "--run", "19990101-000000-abcd", "--store", store);
+
+            assertThat(report.code()).as(report.err()).isZero();
+            assertThat(report.out()).contains("| orders | 10 | 0.0% | 10 |", "`$.price` | value | 10 | 100.0% | "
+                    + "`24.99` → `24.5`", "replay-" + id.group(1));
+            assertThat(live.out()).doesNotContain("$.price").doesNotContain("replay-");
+            assertThat(noSuchRun.code()).isEqualTo(2);
+            assertThat(noSuchRun.err()).contains("no replay run '19990101-000000-abcd'");
         }
     }
 
