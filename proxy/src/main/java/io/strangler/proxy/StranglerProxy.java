@@ -36,6 +36,7 @@ import io.strangler.proxy.shadow.ShadowDispatcher;
 import io.strangler.proxy.shadow.ShadowResultListener;
 import io.strangler.proxy.shadow.ShadowRoute;
 import io.strangler.proxy.record.Recorder;
+import io.strangler.proxy.record.UnavailableRecording;
 import io.strangler.proxy.store.DivergenceStore;
 import io.strangler.proxy.store.Redactor;
 import io.strangler.proxy.store.StoreDatabase;
@@ -135,6 +136,9 @@ public final class StranglerProxy implements AutoCloseable {
             }
             listener = ShadowResultListener.both(listener, store.get());
         }
+        // Filled below, before the listener binds: the recorders of routes that record.
+        Map<String, Recorder> recorderByRoute = new java.util.concurrent.ConcurrentHashMap<>();
+        listener = ShadowResultListener.both(listener, new UnavailableRecording(recorderByRoute));
         Map<String, RouteState> initial = new LinkedHashMap<>();
         for (RouteConfig r : config.routes()) {
             initial.put(r.id(), r.candidate().isEmpty() ? RouteState.of(Mode.LEGACY)
@@ -177,10 +181,11 @@ public final class StranglerProxy implements AutoCloseable {
                 Optional<ShadowRoute> legacyShadow = r.candidate()
                         .map(c -> shadows.legacyShadowRoute(r, legacy, meters));
                 Optional<Recorder> recorder = Optional.empty();
-                if (r.record().enabled()) {
+                if (r.record().any()) {
                     recorder = Optional.of(new Recorder(r.id(), r.record(), redactor, instance, registry,
                             Clock.systemUTC()));
                     recorders.add(recorder.get());
+                    recorderByRoute.put(r.id(), recorder.get());
                 }
                 routes.add(new Route(r, upstreams.get(r.legacy()), r.candidate().map(upstreams::get), shadow,
                         legacyShadow, meters, r.candidate().map(c -> rollback.watch(r.id(), r.circuitBreaker())),

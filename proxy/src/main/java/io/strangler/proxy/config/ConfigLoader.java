@@ -52,7 +52,8 @@ public final class ConfigLoader {
     private static final Set<String> UPSTREAM_KEYS = Set.of("url", "connectTimeout", "responseTimeout",
             "maxConnections", "idleTimeout");
     private static final Set<String> ROUTE_KEYS = Set.of("id", "match", "legacy", "candidate", "mode",
-            "preserveHost", "servedByHeader", "shadow", "circuitBreaker", "compare", "pilot", "fallbackOn5xx", "record");
+            "preserveHost", "servedByHeader", "shadow", "circuitBreaker", "compare", "pilot", "fallbackOn5xx", "record",
+            "recordWhenCandidateUnavailable");
     private static final Set<String> RECORD_KEYS = Set.of("enabled", "sampleRate", "maxBytes", "rotate", "maxFiles",
             "dir");
     private static final Set<String> PILOT_KEYS = Set.of("userFrom", "users", "percentage", "header", "headerValue");
@@ -425,6 +426,14 @@ public final class ConfigLoader {
             PilotConfig pilot = pilot(path + ".pilot", r.path("pilot"));
             boolean fallbackOn5xx = bool(path + ".fallbackOn5xx", r.path("fallbackOn5xx"), false);
             RecordPolicy record = record(path + ".record", r.path("record"));
+            boolean whenUnavailable = bool(path + ".recordWhenCandidateUnavailable",
+                    r.path("recordWhenCandidateUnavailable"), false);
+            if (whenUnavailable && r.path("candidate").isMissingNode()) {
+                errors.add(path + ".recordWhenCandidateUnavailable: the route has no candidate (expected: "
+                        + path + ".candidate, or remove the key)");
+            }
+            record = new RecordPolicy(record.enabled(), record.sampleRate(), record.maxBytes(), record.rotateBytes(),
+                    record.maxFiles(), record.dir(), whenUnavailable);
             if (mode == RouteMode.PILOT && pilot.userFrom().isEmpty() && pilot.header().isEmpty()) {
                 errors.add(path + ".pilot: mode 'pilot' needs a way to recognise pilots (expected: pilot.userFrom "
                         + "such as header:X-User-Id, or pilot.header such as X-Pilot)");
@@ -452,7 +461,7 @@ public final class ConfigLoader {
                     size(path + ".maxBytes", n.path("maxBytes"), d.maxBytes(), 0, 1L << 30),
                     size(path + ".rotate", n.path("rotate"), d.rotateBytes(), 1024, 16L << 30),
                     integer(path + ".maxFiles", n.path("maxFiles"), d.maxFiles(), 1, 100_000),
-                    java.nio.file.Path.of(dir == null || dir.isBlank() ? d.dir().toString() : dir));
+                    java.nio.file.Path.of(dir == null || dir.isBlank() ? d.dir().toString() : dir), false);
         }
 
         PilotConfig pilot(String path, JsonNode n) {

@@ -14,9 +14,12 @@ import java.nio.file.Path;
  * @param maxFiles capture files kept at most per route; the oldest are deleted (disk used stays under about
  *     {@code maxFiles} × {@code rotateBytes} before compression)
  * @param dir where the capture files go; each route writes its own files, named after the route
+ * @param whenCandidateUnavailable (route key {@code recordWhenCandidateUnavailable}) also record, even when
+ *     {@code enabled} is false, the requests whose shadow copy was skipped because the circuit was open or failed
+ *     because the candidate could not be reached
  */
 public record RecordPolicy(boolean enabled, double sampleRate, long maxBytes, long rotateBytes, int maxFiles,
-        Path dir) {
+        Path dir, boolean whenCandidateUnavailable) {
 
     public RecordPolicy {
         requireNonNull(dir, "dir");
@@ -27,6 +30,11 @@ public record RecordPolicy(boolean enabled, double sampleRate, long maxBytes, lo
     }
 
     public static RecordPolicy off() {
-        return new RecordPolicy(false, 1.0, 1 << 20, 64L << 20, 20, Path.of("strangler-data", "capture"));
+        return new RecordPolicy(false, 1.0, 1 << 20, 64L << 20, 20, Path.of("strangler-data", "capture"), false);
+    }
+
+    /** Whether the route needs a recorder at all. */
+    public boolean any() {
+        return enabled || whenCandidateUnavailable;
     }
 }

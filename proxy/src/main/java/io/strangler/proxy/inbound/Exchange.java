@@ -23,6 +23,7 @@ import io.strangler.proxy.exchange.HopByHop;
 import io.strangler.proxy.exchange.ProxyError;
 import io.strangler.proxy.exchange.RequestIds;
 import io.strangler.proxy.record.ExchangeRecording;
+import io.strangler.proxy.record.Recorder;
 import io.strangler.proxy.routing.Route;
 import io.strangler.proxy.shadow.ResponseCapture;
 import io.strangler.proxy.shadow.ShadowExchange;
@@ -116,7 +117,15 @@ final class Exchange implements UpstreamResponseListener {
         }
         // Recorded for replay: requests legacy serves, with its answer.
         if (!done && !fellBack && upstream == route.legacy() && route.recorder().isPresent()) {
-            recording = ExchangeRecording.start(route.recorder().get(), route.id(), requestId, request, startNanos);
+            Recorder rec = route.recorder().get();
+            // A copy skipped because the circuit is open: the candidate cannot take it, so keep it for later.
+            // (Copies that fail because the candidate is unreachable are recorded from their shadow result.)
+            boolean unavailable = rec.whenCandidateUnavailable() && shadow == null && decision.shadow()
+                    && other.isPresent() && other.get().circuitOpen();
+            if (rec.recordsAll() || unavailable) {
+                recording = ExchangeRecording.start(rec, route.id(), requestId, request, startNanos,
+                        rec.recordsAll() ? "sampled" : "candidate_unavailable");
+            }
         }
     }
 

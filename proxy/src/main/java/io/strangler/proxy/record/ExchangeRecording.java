@@ -28,14 +28,16 @@ public final class ExchangeRecording {
     private final Map<String, List<String>> requestHeaders;
     private final byte[] requestBody;
     private final long startNanos;
+    private final String reason;
     private final ByteArrayOutputStream body = new ByteArrayOutputStream();
     private long room;
     private int status;
     private Map<String, List<String>> responseHeaders = Map.of();
 
     private ExchangeRecording(Recorder recorder, String route, String requestId, FullHttpRequest request,
-            long startNanos) {
+            long startNanos, String reason) {
         this.recorder = recorder;
+        this.reason = reason;
         this.at = Instant.now();
         this.route = route;
         this.requestId = requestId;
@@ -49,11 +51,14 @@ public final class ExchangeRecording {
         this.room = recorder.maxBytes() - requestBody.length;
     }
 
-    /** Starts recording {@code request}, or null when the route does not want it (sampling, size). */
+    /**
+     * Starts recording {@code request} ({@code reason}: {@code sampled} or {@code candidate_unavailable}), or
+     * returns null when the route does not want it (sampling, size).
+     */
     public static ExchangeRecording start(Recorder recorder, String route, String requestId, FullHttpRequest request,
-            long startNanos) {
+            long startNanos, String reason) {
         return recorder.wants(request.content().readableBytes())
-                ? new ExchangeRecording(recorder, route, requestId, request, startNanos) : null;
+                ? new ExchangeRecording(recorder, route, requestId, request, startNanos, reason) : null;
     }
 
     /** Legacy's response head. */
@@ -92,6 +97,6 @@ public final class ExchangeRecording {
     /** The response ended: hand the record to the writer. */
     public void finish() {
         recorder.offer(new CaptureRecord(at, route, requestId, method, target, requestHeaders, requestBody, status,
-                responseHeaders, body.toByteArray(), (System.nanoTime() - startNanos) / 1000, "sampled"));
+                responseHeaders, body.toByteArray(), (System.nanoTime() - startNanos) / 1000, reason));
     }
 }

@@ -34,6 +34,16 @@ public final class Recorder implements AutoCloseable {
                 .register(registry);
     }
 
+    /** True when every (sampled) request legacy serves is recorded, not only those the candidate missed. */
+    public boolean recordsAll() {
+        return policy.enabled();
+    }
+
+    /** True when requests the candidate could not take are recorded (recordWhenCandidateUnavailable). */
+    public boolean whenCandidateUnavailable() {
+        return policy.whenCandidateUnavailable();
+    }
+
     /** Records waiting for the writer at most, per route. */
     static final int QUEUE_SIZE = 10_000;
 

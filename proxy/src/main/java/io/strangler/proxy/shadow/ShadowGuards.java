@@ -38,6 +38,12 @@ final class ShadowGuards {
      * A bulkhead permit for a secondary legacy call. The breaker is not asked: it guards the candidate, and legacy
      * calls must not change its state.
      */
+    /** True while the breaker refuses calls (open, or forced open). */
+    boolean circuitOpen() {
+        CircuitBreaker.State s = breaker.getState();
+        return s == CircuitBreaker.State.OPEN || s == CircuitBreaker.State.FORCED_OPEN;
+    }
+
     boolean tryAcquireSecondary() {
         return bulkhead.tryAcquirePermission();
     }

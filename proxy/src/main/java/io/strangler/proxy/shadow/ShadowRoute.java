@@ -68,6 +68,11 @@ public final class ShadowRoute {
         return policy;
     }
 
+    /** True while this route's circuit to the shadow side is open: its copies are being skipped. */
+    public boolean circuitOpen() {
+        return guards().circuitOpen();
+    }
+
     ShadowGuards guards() {
         return guards;
     }

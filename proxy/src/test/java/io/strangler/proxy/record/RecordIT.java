@@ -69,6 +69,38 @@ class RecordIT {
     }
 
     @Test
+    void shouldRecordWhatTheCandidateCouldNotTakeWhenAskedOnlyForThat() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        List<CaptureRecord> back = new ArrayList<>();
+        try (TestUpstream legacy = Fixtures.json("{\"id\":7}")) {
+            String yaml = "upstreams:\n  legacy: { url: " + legacy.url() + " }\n"
+                    + "  candidate: { url: \"http://127.0.0.1:" + closedPort + "\" }\n"
+                    + "routes:\n  - id: orders\n    match: { pathPrefix: /api/orders }\n    legacy: legacy\n"
+                    + "    candidate: candidate\n    mode: shadow\n"
+                    + "    circuitBreaker: { minimumCalls: 5, slidingWindowSize: 5 }\n"
+                    + "    recordWhenCandidateUnavailable: true\n"
+                    + "    record: { enabled: false, dir: \"" + dir + "\" }\n";
+            try (ProxyUnderTest proxy = ProxyUnderTest.start(yaml)) {
+                for (int i = 0; i < 20; i++) {
+                    assertThat(proxy.get("/api/orders/" + i).body()).isEqualTo("{\"id\":7}");
+                    Thread.sleep(20);
+                }
+                String metrics = proxy.proxy().meterRegistry().scrape();
+                // Both ways the candidate can be unavailable happened: refused calls, then an open circuit.
+                assertThat(metrics).contains("reason=\"candidate_refused\"", "reason=\"circuit_open\"");
+            }
+            CaptureReader.read(dir, back::add);
+        }
+
+        assertThat(back).hasSize(20);
+        assertThat(back).extracting(CaptureRecord::reason).containsOnly("candidate_unavailable");
+        assertThat(back).extracting(CaptureRecord::target).contains("/api/orders/0", "/api/orders/19");
+    }
+
+    @Test
     void shouldServeEveryRequestWhenTheCaptureDirectoryCannotBeWritten() throws Exception {
         Path notADirectory = Files.writeString(dir.resolve("occupied"), "a file where the directory should be");
         try (TestUpstream legacy = Fixtures.json("{\"id\":7}");
