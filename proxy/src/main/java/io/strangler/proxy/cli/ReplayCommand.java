@@ -15,6 +15,7 @@ import io.strangler.proxy.config.ConfigLoader;
 import io.strangler.proxy.config.ProxyConfig;
 import io.strangler.proxy.config.Quantities;
 import io.strangler.proxy.config.StoreConfig;
+import io.strangler.proxy.exchange.RequestTarget;
 import io.strangler.proxy.record.CaptureReader;
 import io.strangler.proxy.record.CaptureRecord;
 import io.strangler.proxy.report.ReportBuilder;
@@ -320,9 +321,7 @@ public final class ReplayCommand implements Callable<Integer> {
                 break;
             }
         }
-        int q = r.target().indexOf('?');
-        ComparedRequest compared = new ComparedRequest(r.route(), r.method(), q < 0 ? r.target()
-                : r.target().substring(0, q));
+        ComparedRequest compared = new ComparedRequest(r.route(), r.method(), RequestTarget.path(r.target()));
         Observation legacy = Observation.of(r.status(), r.responseHeaders(), Body.of(r.responseBody(), false),
                 Duration.ofNanos(r.durationMicros() * 1000));
         ShadowResult.RecordedRequest recorded = new ShadowResult.RecordedRequest(r.method(), r.target(),

@@ -25,4 +25,10 @@ public final class RequestTarget {
         }
         return uri;
     }
+
+    /** The path of an origin-form target, without its query. */
+    public static String path(String target) {
+        int q = target.indexOf('?');
+        return q < 0 ? target : target.substring(0, q);
+    }
 }

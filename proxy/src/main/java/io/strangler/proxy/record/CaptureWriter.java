@@ -168,7 +168,7 @@ public final class CaptureWriter implements AutoCloseable {
             log.error("RECORDING STOPPED: cannot write the capture to {} ({}). Served traffic is not affected; "
                     + "{} records were written, everything from now on is dropped and counted. Fix the directory "
                     + "and restart to record again.", settings.dir(), e.toString(), written.get());
-            closeQuietly();
+            finishFile();
         }
     }
 
@@ -215,17 +215,6 @@ public final class CaptureWriter implements AutoCloseable {
             }
             out = null;
         }
-    }
-
-    private void closeQuietly() {
-        try {
-            if (out != null) {
-                out.close();
-            }
-        } catch (IOException ignored) {
-            // Already failed; the log line above says so.
-        }
-        out = null;
     }
 
     /** Writes what is queued, finishes the current file and stops the thread (waits up to 10 s). */

@@ -2,20 +2,20 @@ package io.strangler.proxy.record;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
-import java.io.ByteArrayOutputStream;
+import io.strangler.comparator.Observation;
+import io.strangler.proxy.exchange.HeaderMaps;
+import io.strangler.proxy.shadow.ResponseCapture;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
- * One served exchange being recorded: a copy of the client's request, then legacy's answer as it streams past, up
- * to the route's {@code maxBytes} in all. Confined to the client's event loop; it only copies bytes, and the record
- * goes to the writer thread with {@link Recorder#offer}.
+ * One served exchange being recorded: a copy of the client's request, then legacy's answer as it streams past
+ * (captured like a shadow comparison's, by {@link ResponseCapture}), up to the route's {@code maxBytes} in all.
+ * Confined to the client's event loop; it only copies bytes, and the record goes to the writer thread with
+ * {@link Recorder#offer}.
  */
 public final class ExchangeRecording {
 
@@ -29,10 +29,7 @@ public final class ExchangeRecording {
     private final byte[] requestBody;
     private final long startNanos;
     private final String reason;
-    private final ByteArrayOutputStream body = new ByteArrayOutputStream();
-    private long room;
-    private int status;
-    private Map<String, List<String>> responseHeaders = Map.of();
+    private final ResponseCapture response;
 
     private ExchangeRecording(Recorder recorder, String route, String requestId, FullHttpRequest request,
             long startNanos, String reason) {
@@ -43,12 +40,13 @@ public final class ExchangeRecording {
         this.requestId = requestId;
         this.method = request.method().name();
         this.target = request.uri();
-        this.requestHeaders = copy(request.headers());
+        this.requestHeaders = HeaderMaps.lowerCased(request.headers());
         ByteBuf content = request.content();
         this.requestBody = new byte[content.readableBytes()];
         content.getBytes(content.readerIndex(), requestBody);
         this.startNanos = startNanos;
-        this.room = recorder.maxBytes() - requestBody.length;
+        this.response = new ResponseCapture((int) Math.min(Integer.MAX_VALUE,
+                recorder.maxBytes() - requestBody.length));
     }
 
     /**
@@ -62,9 +60,8 @@ public final class ExchangeRecording {
     }
 
     /** Legacy's response head. */
-    public void head(HttpResponse response) {
-        status = response.status().code();
-        responseHeaders = copy(response.headers());
+    public void head(HttpResponse head) {
+        response.head(head);
     }
 
     /**
@@ -72,31 +69,18 @@ public final class ExchangeRecording {
      * then counted as too large and the caller drops this recording.
      */
     public boolean content(ByteBuf piece) {
-        int n = piece.readableBytes();
-        if (n > room) {
+        if (!response.content(piece)) {
             recorder.tooLarge();
             return false;
-        }
-        room -= n;
-        if (n > 0) {
-            byte[] bytes = new byte[n];
-            piece.getBytes(piece.readerIndex(), bytes);
-            body.write(bytes, 0, n);
         }
         return true;
     }
 
-    private static Map<String, List<String>> copy(HttpHeaders headers) {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : headers) {
-            out.computeIfAbsent(e.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>(1)).add(e.getValue());
-        }
-        return out;
-    }
-
     /** The response ended: hand the record to the writer. */
     public void finish() {
-        recorder.offer(new CaptureRecord(at, route, requestId, method, target, requestHeaders, requestBody, status,
-                responseHeaders, body.toByteArray(), (System.nanoTime() - startNanos) / 1000, reason));
+        long nanos = System.nanoTime() - startNanos;
+        Observation legacy = response.observation(Duration.ofNanos(nanos));
+        recorder.offer(new CaptureRecord(at, route, requestId, method, target, requestHeaders, requestBody,
+                legacy.status(), legacy.headers(), legacy.body().toByteArray(), nanos / 1000, reason));
     }
 }

@@ -15,6 +15,9 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class Recorder implements AutoCloseable {
 
+    /** Records waiting for the writer at most, per route. */
+    static final int QUEUE_SIZE = 10_000;
+
     private final RecordPolicy policy;
     private final CaptureWriter writer;
 
@@ -43,9 +46,6 @@ public final class Recorder implements AutoCloseable {
     public boolean whenCandidateUnavailable() {
         return policy.whenCandidateUnavailable();
     }
-
-    /** Records waiting for the writer at most, per route. */
-    static final int QUEUE_SIZE = 10_000;
 
     /** Whether to keep this request (sampled; its body within {@code maxBytes}, else counted). On the event loop. */
     public boolean wants(int requestBodyBytes) {

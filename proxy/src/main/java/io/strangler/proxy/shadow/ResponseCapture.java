@@ -4,11 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponse;
 import io.strangler.comparator.Body;
 import io.strangler.comparator.Observation;
+import io.strangler.proxy.exchange.HeaderMaps;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -29,18 +27,14 @@ public final class ResponseCapture {
     private int length;
     private boolean overLimit;
 
-    ResponseCapture(int limit) {
+    public ResponseCapture(int limit) {
         this.limit = limit;
     }
 
     /** Takes the status and a copy of the headers; call it before anything edits them. */
     public void head(HttpResponse response) {
         status = response.status().code();
-        Map<String, List<String>> h = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : response.headers()) {
-            h.computeIfAbsent(e.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>(1)).add(e.getValue());
-        }
-        headers = h;
+        headers = HeaderMaps.lowerCased(response.headers());
     }
 
     /**
@@ -85,7 +79,7 @@ public final class ResponseCapture {
     }
 
     /** The captured response. Call it once: the capture lets go of its bytes. */
-    Observation observation(Duration duration) {
+    public Observation observation(Duration duration) {
         byte[] body = length == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, length);
         bytes = NONE;
         return Observation.of(status, headers, Body.ofOwned(body, false), duration);

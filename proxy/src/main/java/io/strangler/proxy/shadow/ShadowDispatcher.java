@@ -29,6 +29,7 @@ import io.strangler.comparator.NoiseDetector;
 import io.strangler.comparator.Observation;
 import io.strangler.comparator.ResponseComparator;
 import io.strangler.comparator.Verdict;
+import io.strangler.proxy.exchange.RequestTarget;
 import io.strangler.proxy.Transport;
 import io.strangler.proxy.config.CircuitBreakerPolicy;
 import io.strangler.proxy.config.RouteConfig;
@@ -199,7 +200,7 @@ public final class ShadowDispatcher implements AutoCloseable {
         int bodyBytes = request.content().readableBytes();
         byte[] body = bodyBytes == 0 ? NO_BYTES : ByteBufUtil.getBytes(request.content());
         ShadowExchange exchange = new ShadowExchange(this, route,
-                new ComparedRequest(route.routeId(), request.method().name(), pathOf(target)), target, headers, body,
+                new ComparedRequest(route.routeId(), request.method().name(), RequestTarget.path(target)), target, headers, body,
                 requestId, clock.instant(), secondary);
         EventLoop loop = group.next();
         send(new ShadowCall(exchange, route, false, loop, copyOf(request, target, headers, preserveHost,
@@ -241,10 +242,6 @@ public final class ShadowDispatcher implements AutoCloseable {
         }
     }
 
-    private static String pathOf(String target) {
-        int q = target.indexOf('?');
-        return q < 0 ? target : target.substring(0, q);
-    }
 
     /** Both sides reported: count skips at once, queue the rest for comparison. Runs on either side's thread. */
     void complete(ShadowExchange exchange) {

@@ -124,11 +124,7 @@ public final class ShadowExchange {
      * was sent, and the countdown orders that before this read.
      */
     ShadowResult.RecordedRequest recorded() {
-        java.util.Map<String, java.util.List<String>> h = new java.util.LinkedHashMap<>();
-        for (java.util.Map.Entry<String, String> e : headers) {
-            h.computeIfAbsent(e.getKey().toLowerCase(java.util.Locale.ROOT), k -> new java.util.ArrayList<>(1))
-                    .add(e.getValue());
-        }
+        java.util.Map<String, java.util.List<String>> h = io.strangler.proxy.exchange.HeaderMaps.lowerCased(headers);
         h.replaceAll((k, v) -> java.util.List.copyOf(v));
         return new ShadowResult.RecordedRequest(request.method(), target, h,
                 io.strangler.comparator.Body.ofOwned(body, false));

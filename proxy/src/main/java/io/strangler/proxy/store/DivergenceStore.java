@@ -304,20 +304,8 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
      * often than the comparisons it came from (a rate over 100% in a live report).
      */
     private void writeCounts(Timestamp bucket) throws SQLException {
-        Map<DiffKey, Long> takenDifferences = new LinkedHashMap<>();
-        differences.forEach((k, adder) -> {
-            long n = adder.sumThenReset();
-            if (n > 0) {
-                takenDifferences.put(k, n);
-            }
-        });
-        Map<OutcomeKey, Long> taken = new LinkedHashMap<>();
-        outcomes.forEach((k, adder) -> {
-            long n = adder.sumThenReset();
-            if (n > 0) {
-                taken.put(k, n);
-            }
-        });
+        Map<DiffKey, Long> takenDifferences = take(differences);
+        Map<OutcomeKey, Long> taken = take(outcomes);
         skips.forEach((route, byReason) -> byReason.forEach((reason, adder) -> {
             long n = adder.sumThenReset();
             if (n > 0) {
@@ -343,6 +331,18 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
             takenDifferences.forEach((k, n) -> differences.computeIfAbsent(k, x -> new LongAdder()).add(n));
             throw e;
         }
+    }
+
+    /** The non-zero counts of {@code counters}, each reset to zero as it is read. */
+    private static <K> Map<K, Long> take(Map<K, LongAdder> counters) {
+        Map<K, Long> taken = new LinkedHashMap<>();
+        counters.forEach((k, adder) -> {
+            long n = adder.sumThenReset();
+            if (n > 0) {
+                taken.put(k, n);
+            }
+        });
+        return taken;
     }
 
     private void writeDifferenceRows(Map<DiffKey, Long> taken, Timestamp bucket) throws SQLException {
