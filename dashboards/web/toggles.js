@@ -1,5 +1,5 @@
-// Toggles: each route's mode, pilot users and percentage, the kill switch, and the audit log with a revert per
-// entry. Every change asks for a reason and a confirmation. A read-only token gets the same page without any
+// Toggles: each route's mode, pilot users and percentage, its recording, the kill switch, and the audit log with a
+// revert per entry. Every change asks for a reason and a confirmation. A read-only token gets the same page without any
 // control that writes (they are not created at all, not merely disabled).
 import { api } from './api.js';
 import { el, clear, when } from './dom.js';
@@ -47,11 +47,27 @@ function killPanel(t) {
   return panel;
 }
 
+// Recording keeps the requests legacy serves (with its answers) in capture files for `strangler replay`; it never
+// changes what is served, so it is one button and not part of the route's mode.
+function recordCell(id, s) {
+  const state = el('span', { class: 'recording ' + (s.recording ? 'on' : 'off') }, s.recording ? 'on' : 'off');
+  if (!app.canWrite()) return el('td', {}, state);
+  const on = !s.recording;
+  return el('td', {}, state, ' ', el('button', { type: 'button', class: 'record', onclick: () =>
+    app.confirm((on ? 'Start' : 'Stop') + ' recording route ' + id,
+        on ? 'Requests legacy serves on ' + id + ' are kept in capture files (sampled, size-capped, redacted) '
+            + 'for strangler replay. Served traffic does not change.'
+            : 'No more requests of ' + id + ' are recorded; the capture files stay.',
+        reason => api('/api/toggles/' + encodeURIComponent(id) + '/record', { method: 'PUT', body: { on, reason } }))
+        .then(r => { if (r !== null) load(); }) }, on ? 'Record…' : 'Stop…'));
+}
+
 function routeRow(id, s) {
   if (!app.canWrite()) {
     return el('tr', { 'data-route': id }, el('th', { scope: 'row' }, id),
         el('td', {}, el('span', { class: 'mode ' + s.mode }, s.mode)),
-        el('td', {}, s.pilotUsers.join(', ') || '–'), el('td', { class: 'n' }, String(s.percentage)));
+        el('td', {}, s.pilotUsers.join(', ') || '–'), el('td', { class: 'n' }, String(s.percentage)),
+        recordCell(id, s));
   }
   const mode = el('select', { class: 'mode-select', 'aria-label': 'mode of ' + id },
       ...MODES.map(m => el('option', { value: m, selected: m === s.mode }, m)));
@@ -70,7 +86,7 @@ function routeRow(id, s) {
         .then(r => { if (r !== null) { dirty.delete(id); load(); } });
   } }, 'Apply…');
   return el('tr', { 'data-route': id }, el('th', { scope: 'row' }, id), el('td', {}, mode), el('td', {}, who),
-      el('td', {}, share), el('td', {}, apply));
+      el('td', {}, share), el('td', {}, apply), recordCell(id, s));
 }
 
 function auditTable(entries) {
@@ -103,6 +119,7 @@ async function load() {
   const rows = Object.entries(t.routes).map(([id, s]) => dirty.has(id) && old.has(id) ? old.get(id) : routeRow(id, s));
   const head = ['Route', 'Mode', 'Pilot users', 'Pilot %'];
   if (app.canWrite()) head.push('');
+  head.push('Recording');
   clear(root).append(
       killPanel(t),
       el('h2', {}, 'Routes'),

@@ -136,16 +136,18 @@ public final class StranglerProxy implements AutoCloseable {
             }
             listener = ShadowResultListener.both(listener, store.get());
         }
-        // Filled below, before the listener binds: the recorders of routes that record.
+        // Filled below, before the listener binds: every route's recorder.
         Map<String, Recorder> recorderByRoute = new java.util.concurrent.ConcurrentHashMap<>();
         listener = ShadowResultListener.both(listener, new UnavailableRecording(recorderByRoute));
         Map<String, RouteState> initial = new LinkedHashMap<>();
+        Map<String, Boolean> recording = new LinkedHashMap<>();
         for (RouteConfig r : config.routes()) {
             initial.put(r.id(), r.candidate().isEmpty() ? RouteState.of(Mode.LEGACY)
                     : new RouteState(r.mode().toggleMode(), r.pilot().users(), r.pilot().percentage()));
+            recording.put(r.id(), r.record().enabled());
         }
         ToggleService toggleService = ToggleService.create(config.store().map(StoreDatabase::new), initial,
-                TOGGLE_REFRESH, Clock.systemUTC(), config.store().map(StoreConfig::instance)
+                recording, TOGGLE_REFRESH, Clock.systemUTC(), config.store().map(StoreConfig::instance)
                         .orElse(StoreConfig.defaultInstance()));
         RouteToggles toggles = toggleService.toggles();
         AutoRollback rollback = new AutoRollback(toggleService, registry);
@@ -180,13 +182,12 @@ public final class StranglerProxy implements AutoCloseable {
                         .map(c -> shadows.route(r, config.upstreams().get(c), legacy, meters));
                 Optional<ShadowRoute> legacyShadow = r.candidate()
                         .map(c -> shadows.legacyShadowRoute(r, legacy, meters));
-                Optional<Recorder> recorder = Optional.empty();
-                if (r.record().any()) {
-                    recorder = Optional.of(new Recorder(r.id(), r.record(), redactor, instance, registry,
-                            Clock.systemUTC()));
-                    recorders.add(recorder.get());
-                    recorderByRoute.put(r.id(), recorder.get());
-                }
+                // Every route can be switched to record at run time; its writer thread starts with its first record.
+                Recorder rec = new Recorder(r.id(), r.record(), () -> toggles.recording(r.id()), redactor, instance,
+                        registry, Clock.systemUTC());
+                recorders.add(rec);
+                recorderByRoute.put(r.id(), rec);
+                Optional<Recorder> recorder = Optional.of(rec);
                 routes.add(new Route(r, upstreams.get(r.legacy()), r.candidate().map(upstreams::get), shadow,
                         legacyShadow, meters, r.candidate().map(c -> rollback.watch(r.id(), r.circuitBreaker())),
                         recorder));

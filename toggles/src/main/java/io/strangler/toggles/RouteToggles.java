@@ -18,9 +18,11 @@ import org.togglz.core.repository.StateRepository;
 import org.togglz.core.util.NamedFeature;
 
 /**
- * The modes of all routes and the global kill switch, as Togglz feature state: one feature per route
+ * The modes of all routes, their recording and the global kill switch, as Togglz feature state: one feature per route
  * ({@code strangler.route.<id>}, defined from the config, not an enum) whose strategy parameters hold the mode and
- * the pilot users, and one feature {@value #KILL_SWITCH}.
+ * the pilot users, one feature per route ({@code strangler.record.<id>}) that is enabled while the route records,
+ * and one feature {@value #KILL_SWITCH}. The kill switch does not stop recording: recording never changes what is
+ * served.
  *
  * <p>Decisions ({@link #decide}) read an immutable in-memory snapshot and never touch the repository, so they can
  * run on an event loop. A background thread re-reads the repository every {@code refresh} (that is how a change made
@@ -34,14 +36,17 @@ public final class RouteToggles implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RouteToggles.class);
     public static final String KILL_SWITCH = "strangler.kill-switch";
     static final String FEATURE_PREFIX = "strangler.route.";
+    static final String RECORD_PREFIX = "strangler.record.";
     static final String MODE = "mode";
+    static final String CHANGED_AT = "changedAt";
 
     /**
      * What decisions read: every route's state (as stored, and parsed once) and the kill switch, replaced whole.
      */
-    private record Snapshot(Map<String, FeatureState> routes, Map<String, RouteState> parsed, boolean killed) {
-        Snapshot(Map<String, FeatureState> routes, boolean killed) {
-            this(routes, parse(routes), killed);
+    private record Snapshot(Map<String, FeatureState> routes, Map<String, RouteState> parsed,
+            Map<String, Recording> recording, boolean killed) {
+        Snapshot(Map<String, FeatureState> routes, Map<String, Recording> recording, boolean killed) {
+            this(routes, parse(routes), Collections.unmodifiableMap(new LinkedHashMap<>(recording)), killed);
         }
 
         private static Map<String, RouteState> parse(Map<String, FeatureState> routes) {
@@ -54,11 +59,14 @@ public final class RouteToggles implements AutoCloseable {
     private final StateRepository repository;
     private final Map<String, Feature> features = new LinkedHashMap<>();
     private final Map<String, FeatureState> initialStates = new LinkedHashMap<>();
+    private final Map<String, Feature> recordFeatures = new LinkedHashMap<>();
+    private final Map<String, Recording> initialRecording = new LinkedHashMap<>();
     private final List<String> fromConfig = new java.util.ArrayList<>();
+    private final List<String> recordingFromConfig = new java.util.ArrayList<>();
     private final Feature killSwitch = new NamedFeature(KILL_SWITCH);
     private final PilotActivationStrategy strategy = new PilotActivationStrategy();
     private final ScheduledExecutorService refresher;
-    private volatile Snapshot snapshot = new Snapshot(Map.of(), false);
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), false);
     private volatile boolean reachable = true;
 
     /**
@@ -68,10 +76,21 @@ public final class RouteToggles implements AutoCloseable {
      * @param refresh how often the repository is re-read
      */
     public RouteToggles(StateRepository repository, Map<String, RouteState> initial, Duration refresh) {
+        this(repository, initial, Map.of(), refresh);
+    }
+
+    /**
+     * @param recording routes that record from the start (written, like {@code initial}, only for routes the
+     *     repository does not know yet); every other route starts not recording
+     */
+    public RouteToggles(StateRepository repository, Map<String, RouteState> initial, Map<String, Boolean> recording,
+            Duration refresh) {
         this.repository = requireNonNull(repository, "repository");
         initial.forEach((route, state) -> {
             features.put(route, new NamedFeature(FEATURE_PREFIX + route));
             initialStates.put(route, toFeatureState(route, state));
+            recordFeatures.put(route, new NamedFeature(RECORD_PREFIX + route));
+            initialRecording.put(route, new Recording(recording.getOrDefault(route, false), 0));
         });
         try {
             features.forEach((route, f) -> {
@@ -80,12 +99,21 @@ public final class RouteToggles implements AutoCloseable {
                     fromConfig.add(route);
                 }
             });
+            recordFeatures.forEach((route, f) -> {
+                if (repository.getFeatureState(f) == null) {
+                    repository.setFeatureState(toFeatureState(route, initialRecording.get(route)));
+                    if (initialRecording.get(route).on()) {
+                        recordingFromConfig.add(route);
+                    }
+                }
+            });
         } catch (RuntimeException e) {
             // Unreachable at start: run on the config's states until it can be read (reload says so).
             log.warn("toggle state cannot be read at start ({}); using the config's modes until it can",
                     e.toString());
         }
-        snapshot = new Snapshot(Collections.unmodifiableMap(new LinkedHashMap<>(initialStates)), false);
+        snapshot = new Snapshot(Collections.unmodifiableMap(new LinkedHashMap<>(initialStates)), initialRecording,
+                false);
         reload();
         this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "strangler-toggles-refresh");
@@ -138,6 +166,25 @@ public final class RouteToggles implements AutoCloseable {
         return List.copyOf(fromConfig);
     }
 
+    /** Routes whose recording this instance turned on from the config, because the repository had none yet. */
+    public List<String> recordingInitializedFromConfig() {
+        return List.copyOf(recordingFromConfig);
+    }
+
+    /** Whether the route records, and when that was last set. Reads memory only; safe on an event loop. */
+    public Recording recording(String route) {
+        Recording r = snapshot.recording().get(route);
+        if (r == null) {
+            throw new IllegalArgumentException("unknown route '" + route + "' (known: " + features.keySet() + ")");
+        }
+        return r;
+    }
+
+    /** Every route's recording, in config order. */
+    public Map<String, Recording> recordings() {
+        return snapshot.recording();
+    }
+
     public List<String> routes() {
         return List.copyOf(features.keySet());
     }
@@ -165,6 +212,20 @@ public final class RouteToggles implements AutoCloseable {
         return before;
     }
 
+    /**
+     * Turns a route's recording on or off; here at once, on other instances after their next refresh.
+     *
+     * @return what it replaced
+     * @throws IllegalArgumentException for an unknown route
+     * @throws RuntimeException if the repository cannot be written (nothing changed)
+     */
+    public synchronized Recording setRecording(String route, boolean on, long changedAt) {
+        Recording before = recording(route);
+        repository.setFeatureState(toFeatureState(route, new Recording(on, changedAt)));
+        reload();
+        return before;
+    }
+
     /** Turns the kill switch on or off; returns the previous setting. Routes keep their modes underneath. */
     public synchronized boolean setKillSwitch(boolean on) {
         boolean before = snapshot.killed();
@@ -182,8 +243,14 @@ public final class RouteToggles implements AutoCloseable {
                 routes.put(e.getKey(), fs != null ? fs : snapshot.routes().getOrDefault(e.getKey(),
                         initialStates.get(e.getKey())));
             }
+            Map<String, Recording> recording = new LinkedHashMap<>();
+            for (Map.Entry<String, Feature> e : recordFeatures.entrySet()) {
+                FeatureState fs = repository.getFeatureState(e.getValue());
+                recording.put(e.getKey(), fs != null ? toRecording(fs) : snapshot.recording().getOrDefault(e.getKey(),
+                        initialRecording.get(e.getKey())));
+            }
             FeatureState kill = repository.getFeatureState(killSwitch);
-            snapshot = new Snapshot(Collections.unmodifiableMap(routes), kill != null && kill.isEnabled());
+            snapshot = new Snapshot(Collections.unmodifiableMap(routes), recording, kill != null && kill.isEnabled());
             if (!reachable) {
                 log.info("toggle state is readable again");
             }
@@ -204,6 +271,22 @@ public final class RouteToggles implements AutoCloseable {
         fs.setParameter(PilotActivationStrategy.PERCENTAGE, String.valueOf(state.percentage()));
         fs.setParameter(PilotActivationStrategy.ROUTE, route);
         return fs;
+    }
+
+    static FeatureState toFeatureState(String route, Recording recording) {
+        FeatureState fs = new FeatureState(new NamedFeature(RECORD_PREFIX + route), recording.on());
+        fs.setParameter(CHANGED_AT, String.valueOf(recording.changedAt()));
+        return fs;
+    }
+
+    static Recording toRecording(FeatureState fs) {
+        long changedAt;
+        try {
+            changedAt = Long.parseLong(String.valueOf(fs.getParameter(CHANGED_AT)));
+        } catch (NumberFormatException e) {
+            changedAt = 0;
+        }
+        return new Recording(fs.isEnabled(), changedAt);
     }
 
     static Mode modeOf(FeatureState fs) {

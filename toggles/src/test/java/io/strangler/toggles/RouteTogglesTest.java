@@ -124,4 +124,39 @@ class RouteTogglesTest {
             assertThat(toggles.decide("orders", POLICY, user("x")).servedByCandidate()).isTrue();
         }
     }
+
+    @Test
+    void shouldRecordFromTheConfigAndShareRunTimeRecordingChangesThroughTheRepository() throws Exception {
+        InMemoryStateRepository shared = new InMemoryStateRepository();
+        Map<String, RouteState> routes = Map.of("orders", RouteState.of(Mode.SHADOW), "users",
+                RouteState.of(Mode.LEGACY));
+        try (RouteToggles first = new RouteToggles(shared, routes, Map.of("orders", true), Duration.ofMillis(50));
+             RouteToggles second = new RouteToggles(shared, routes, Map.of(), Duration.ofMillis(50))) {
+            assertThat(first.recording("orders")).isEqualTo(new Recording(true, 0));
+            assertThat(second.recording("orders").on()).as("the first instance wrote it").isTrue();
+            assertThat(first.recording("users")).isEqualTo(Recording.OFF);
+            assertThat(first.recordingInitializedFromConfig()).containsExactly("orders");
+
+            Recording before = first.setRecording("users", true, 1234);
+            assertThat(before).isEqualTo(Recording.OFF);
+            long deadline = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+            while (!second.recording("users").on() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(second.recording("users")).isEqualTo(new Recording(true, 1234));
+
+            // The kill switch sends traffic to legacy; it does not stop recording what legacy serves.
+            first.setKillSwitch(true);
+            assertThat(first.recording("users").on()).isTrue();
+            assertThatThrownBy(() -> first.setRecording("nope", true, 1)).hasMessageContaining("unknown route");
+
+            // A restart with the config's setting keeps what was set at run time.
+            first.setRecording("orders", false, 99);
+            try (RouteToggles restarted = new RouteToggles(shared, routes, Map.of("orders", true),
+                    Duration.ofMinutes(1))) {
+                assertThat(restarted.recording("orders")).isEqualTo(new Recording(false, 99));
+                assertThat(restarted.recordingInitializedFromConfig()).isEmpty();
+            }
+        }
+    }
 }

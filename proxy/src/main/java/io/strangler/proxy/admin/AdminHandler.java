@@ -202,6 +202,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             offload(ctx, keepAlive, () -> json(HttpResponseStatus.OK, routes()));
         } else if (path.equals("/api/toggles") && !write) {
             send(ctx, keepAlive, json(HttpResponseStatus.OK, api.toggles().describe()));
+        } else if (path.startsWith("/api/toggles/") && path.endsWith("/record")
+                && path.length() > "/api/toggles//record".length() && method.equals(HttpMethod.PUT)) {
+            String route = path.substring("/api/toggles/".length(), path.length() - "/record".length());
+            byte[] body = bytes(req);
+            offload(ctx, keepAlive, () -> setRecording(actor, source, route, body));
         } else if (path.startsWith("/api/toggles/") && !path.equals("/api/toggles/revert") && method.equals(
                 HttpMethod.PUT)) {
             String route = path.substring("/api/toggles/".length());
@@ -384,6 +389,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         Optional<java.util.Set<String>> u = users;
         Optional<Double> pct = percentage;
         return toggled(() -> api.toggles().set(actor, source, route, text(b, "mode"), u, pct, text(b, "reason")));
+    }
+
+    private FullHttpResponse setRecording(String actor, String source, String route, byte[] bytes)
+            throws Exception {
+        JsonNode b = body(bytes);
+        if (!b.has("on") || !b.get("on").isBoolean()) {
+            throw new BadRequest("on: expected true or false");
+        }
+        return toggled(() -> api.toggles().record(actor, source, route, b.get("on").asBoolean(), text(b, "reason")));
     }
 
     private FullHttpResponse killSwitch(String actor, String source, byte[] bytes) throws Exception {

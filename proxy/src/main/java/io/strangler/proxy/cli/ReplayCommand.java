@@ -102,6 +102,13 @@ public final class ReplayCommand implements Callable<Integer> {
             + "(default: the store of --config, if it has one), as a replay run: see strangler report --run")
     private String store;
 
+    /** How progress is shown while replaying. */
+    enum Progress { auto, bar, lines, off }
+
+    @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|lines|off", description = "A bar "
+            + "redrawn in place, a line per second (for logs), or nothing; auto: a bar on a terminal, else lines")
+    private Progress progress;
+
     @Option(names = "--allow-unsafe", description = "Also replay POST, PUT, PATCH, DELETE... (they may change the "
             + "candidate's data); by default only GET, HEAD and OPTIONS are replayed")
     private boolean allowUnsafe;
@@ -159,8 +166,10 @@ public final class ReplayCommand implements Callable<Integer> {
             }
         }
         List<Path> files;
+        long totalBytes;
         try {
             files = CaptureReader.files(from);
+            totalBytes = CaptureReader.size(from);
         } catch (IOException e) {
             err.println("strangler replay: " + e.getMessage());
             return CommandLine.ExitCode.SOFTWARE;
@@ -200,9 +209,12 @@ public final class ReplayCommand implements Callable<Integer> {
             t.setDaemon(true);
             return t;
         });
-        boolean terminal = System.console() != null;
+        Progress shown = progress == Progress.auto ? (System.console() != null ? Progress.bar : Progress.lines)
+                : progress;
         long started = System.nanoTime();
         long[] nextProgress = {started + TimeUnit.SECONDS.toNanos(1)};
+        // Bytes of the capture read so far; written and read on this (the reading) thread only.
+        long[] readBytes = {0};
         CaptureReader.Summary summary;
         try {
             summary = CaptureReader.read(from, record -> {
@@ -238,11 +250,11 @@ public final class ReplayCommand implements Callable<Integer> {
                         inFlight.release();
                     }
                 });
-                if (System.nanoTime() > nextProgress[0]) {
+                if (shown != Progress.off && System.nanoTime() > nextProgress[0]) {
                     nextProgress[0] = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-                    progress(out, terminal, n, started);
+                    progress(out, shown, n, readBytes[0], totalBytes, started);
                 }
-            });
+            }, bytes -> readBytes[0] = bytes);
         } finally {
             inFlight.acquireUninterruptibly(concurrency);
             senders.shutdown();
@@ -250,8 +262,9 @@ public final class ReplayCommand implements Callable<Integer> {
                 results.close();
             }
         }
-        if (terminal) {
-            out.print("\r");
+        if (shown == Progress.bar && sent.get() > 0 && System.nanoTime() - started > TimeUnit.SECONDS.toNanos(1)) {
+            progress(out, shown, sent.get(), totalBytes, totalBytes, started);
+            out.println();
         }
         print(out, summary, tallies, sent.get(), skippedUnsafe.sum(), unknownRoute.sum(), started);
         if (results != null) {
@@ -271,14 +284,28 @@ public final class ReplayCommand implements Callable<Integer> {
         }
     }
 
-    private static void progress(PrintWriter out, boolean terminal, long n, long started) {
-        double secs = (System.nanoTime() - started) / 1e9;
-        String line = String.format(Locale.ROOT, "replayed %d requests in %.0f s (%.0f/s)", n, secs, n / secs);
-        if (terminal) {
-            out.print("\r" + line);
-        } else {
-            out.println(line);
+    /** Width of the progress bar, in characters. */
+    static final int BAR = 30;
+
+    /**
+     * One progress report: how far through the capture files (by bytes read from disk, so it is known without a
+     * first pass over the records), how many requests, how fast.
+     */
+    static String progressLine(Progress shown, long n, long readBytes, long totalBytes, double secs) {
+        double done = totalBytes <= 0 ? 1 : Math.min(1, (double) readBytes / totalBytes);
+        String counts = String.format(Locale.ROOT, "%d requests in %.0f s (%.0f/s)", n, secs, n / Math.max(secs,
+                0.001));
+        if (shown == Progress.bar) {
+            int full = (int) Math.round(done * BAR);
+            return String.format(Locale.ROOT, "\r[%s%s] %3.0f%%  %s", "#".repeat(full), ".".repeat(BAR - full),
+                    done * 100, counts);
         }
+        return String.format(Locale.ROOT, "replayed %s, %.0f%% of the capture read%n", counts, done * 100);
+    }
+
+    private static void progress(PrintWriter out, Progress shown, long n, long readBytes, long totalBytes,
+            long started) {
+        out.print(progressLine(shown, n, readBytes, totalBytes, (System.nanoTime() - started) / 1e9));
         out.flush();
     }
 

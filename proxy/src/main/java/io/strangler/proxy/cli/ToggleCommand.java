@@ -19,12 +19,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code strangler toggle}: flips routes and the kill switch from a terminal, through a running proxy's admin API
- * (so the change is audited like any other, with source {@code cli}).
+ * {@code strangler toggle}: flips routes, their recording and the kill switch from a terminal, through a running
+ * proxy's admin API (so the change is audited like any other, with source {@code cli}).
  */
-@Command(name = "toggle", description = "Show or change route modes and the kill switch on a running proxy.",
-        mixinStandardHelpOptions = true, subcommands = {ToggleCommand.List.class, ToggleCommand.Set.class,
-            ToggleCommand.Kill.class, ToggleCommand.Revert.class, ToggleCommand.Audit.class})
+@Command(name = "toggle", description = "Show or change route modes, recording and the kill switch on a running "
+        + "proxy.", mixinStandardHelpOptions = true, subcommands = {ToggleCommand.List.class, ToggleCommand.Set.class,
+            ToggleCommand.Record.class, ToggleCommand.Kill.class, ToggleCommand.Revert.class,
+            ToggleCommand.Audit.class})
 public final class ToggleCommand implements Callable<Integer> {
 
     @Spec
@@ -123,7 +124,7 @@ public final class ToggleCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "list", description = "Every route's mode and pilot users, and the kill switch.",
+    @Command(name = "list", description = "Every route's mode, pilot users and recording, and the kill switch.",
             mixinStandardHelpOptions = true)
     static final class List extends Call {
         @Override
@@ -165,6 +166,30 @@ public final class ToggleCommand implements Callable<Integer> {
                 b.put("percentage", percentage);
             }
             return HttpRequest.newBuilder(base.resolve("api/toggles/" + route)).PUT(body(b));
+        }
+
+        @Override
+        String summary(JsonNode answer) {
+            return ToggleText.changed(answer);
+        }
+    }
+
+    @Command(name = "record", description = "Start (or with --off stop) recording a route's traffic for replay.",
+            mixinStandardHelpOptions = true)
+    static final class Record extends Call {
+        @Parameters(index = "0", paramLabel = "ROUTE")
+        String route;
+
+        @Option(names = "--off", description = "Stop recording (default: start)")
+        boolean off;
+
+        @Option(names = "--reason", required = true, description = "Why (goes to the audit log)")
+        String reason;
+
+        @Override
+        HttpRequest.Builder request(URI base) throws Exception {
+            return HttpRequest.newBuilder(base.resolve("api/toggles/" + route + "/record"))
+                    .PUT(body(object().put("on", !off).put("reason", reason)));
         }
 
         @Override

@@ -26,9 +26,10 @@ final class ToggleText {
             out.append("warning: the shared toggle state is unreachable; this instance keeps its last known state\n");
         }
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"route", "mode", "pilot users", "pilot %"});
+        rows.add(new String[] {"route", "mode", "pilot users", "pilot %", "recording"});
         t.path("routes").properties().forEach(e -> rows.add(new String[] {e.getKey(), e.getValue().path("mode").asText(),
-            users(e.getValue().path("pilotUsers")), percent(e.getValue().path("percentage").asDouble())}));
+            users(e.getValue().path("pilotUsers")), percent(e.getValue().path("percentage").asDouble()),
+            e.getValue().path("recording").asBoolean() ? "on" : "off"}));
         return out.append(table(rows)).toString();
     }
 

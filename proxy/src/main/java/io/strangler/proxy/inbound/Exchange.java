@@ -120,11 +120,12 @@ final class Exchange implements UpstreamResponseListener {
             Recorder rec = route.recorder().get();
             // A copy skipped because the circuit is open: the candidate cannot take it, so keep it for later.
             // (Copies that fail because the candidate is unreachable are recorded from their shadow result.)
+            boolean all = rec.recordsAll();
             boolean unavailable = rec.whenCandidateUnavailable() && shadow == null && decision.shadow()
                     && other.isPresent() && other.get().circuitOpen();
-            if (rec.recordsAll() || unavailable) {
+            if (all || unavailable) {
                 recording = ExchangeRecording.start(rec, route.id(), requestId, request, startNanos,
-                        rec.recordsAll() ? "sampled" : "candidate_unavailable");
+                        all ? "sampled" : "candidate_unavailable");
             }
         }
     }

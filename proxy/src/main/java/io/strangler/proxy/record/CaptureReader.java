@@ -2,6 +2,7 @@ package io.strangler.proxy.record;
 
 import java.io.BufferedReader;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
@@ -48,14 +50,34 @@ public final class CaptureReader {
         }
     }
 
+    /** Bytes on disk of the capture files {@code from} names: what {@link #read}'s progress counts up to. */
+    public static long size(Path from) throws IOException {
+        long total = 0;
+        for (Path f : files(from)) {
+            total += Files.size(f);
+        }
+        return total;
+    }
+
     /** Reads every record of {@code from} into {@code sink}, in file order. */
     public static Summary read(Path from, Consumer<CaptureRecord> sink) throws IOException {
+        return read(from, sink, bytes -> { });
+    }
+
+    /**
+     * Reads every record of {@code from} into {@code sink}, in file order, telling {@code progress} (on the calling
+     * thread) how many bytes of the files on disk have been read so far, out of {@link #size}.
+     */
+    public static Summary read(Path from, Consumer<CaptureRecord> sink, LongConsumer progress) throws IOException {
         List<Path> files = files(from);
         List<String> notes = new ArrayList<>();
         long records = 0;
         long bad = 0;
+        long before = 0;
         for (Path f : files) {
-            long[] counts = readFile(f, sink, notes);
+            long base = before;
+            long[] counts = readFile(f, sink, notes, n -> progress.accept(base + n));
+            before += Files.size(f);
             records += counts[0];
             bad += counts[1];
         }
@@ -65,11 +87,12 @@ public final class CaptureReader {
         return new Summary(files.size(), records, bad, List.copyOf(notes));
     }
 
-    private static long[] readFile(Path file, Consumer<CaptureRecord> sink, List<String> notes) throws IOException {
+    private static long[] readFile(Path file, Consumer<CaptureRecord> sink, List<String> notes,
+            LongConsumer progress) throws IOException {
         long records = 0;
         long bad = 0;
         String name = file.getFileName().toString();
-        try (InputStream raw = Files.newInputStream(file);
+        try (InputStream raw = new Counting(Files.newInputStream(file), progress);
              InputStream in = name.endsWith(".gz") ? new GZIPInputStream(raw, 64 * 1024) : raw;
              BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String header = lines.readLine();
@@ -116,8 +139,8 @@ public final class CaptureReader {
                         + records + " records before it");
             }
         } catch (EOFException e) {
-            notes.add(name + ": ends early (the recording stopped mid-write); read the " + records
-                    + " records before the end");
+            notes.add(name + ": ends early (still being written, or the recording stopped mid-write); read "
+                    + "the " + records + " records before the end");
         } catch (ZipException e) {
             notes.add(name + ": damaged gzip data (" + e.getMessage() + "); read the " + records
                     + " records before the damage");
@@ -125,5 +148,35 @@ public final class CaptureReader {
             throw e.getCause();
         }
         return new long[] {records, bad};
+    }
+
+    /** Counts the bytes read from a file, before decompression. */
+    private static final class Counting extends FilterInputStream {
+        private final LongConsumer progress;
+        private long read;
+
+        Counting(InputStream in, LongConsumer progress) {
+            super(in);
+            this.progress = progress;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                progress.accept(++read);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                read += n;
+                progress.accept(read);
+            }
+            return n;
+        }
     }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
@@ -32,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * it), rotates to a new file after {@code rotateBytes} of uncompressed lines and deletes the oldest files beyond
  * {@code maxFiles}, which caps the disk used. A write that fails (disk full, directory gone or read-only) turns
  * recording off with one loud log line; what arrives afterwards is counted as dropped, and served traffic is never
- * touched.
+ * touched, until {@link #rearm} tries again. The thread starts with the first record, so a route that never records
+ * costs no thread.
  */
 public final class CaptureWriter implements AutoCloseable {
 
@@ -56,6 +58,7 @@ public final class CaptureWriter implements AutoCloseable {
     }
 
     private final Settings settings;
+    private final BooleanSupplier keepOpen;
     private final Redactor redactor;
     private final Clock clock;
     private final BlockingQueue<CaptureRecord> queue;
@@ -65,6 +68,7 @@ public final class CaptureWriter implements AutoCloseable {
     private final AtomicLong tooLarge = new AtomicLong();
     private volatile boolean failed;
     private volatile boolean closing;
+    private final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
 
     // Confined to the writer thread.
     private Writer out;
@@ -72,13 +76,21 @@ public final class CaptureWriter implements AutoCloseable {
     private int sequence;
 
     public CaptureWriter(Settings settings, Redactor redactor, Clock clock) {
+        this(settings, redactor, clock, () -> true);
+    }
+
+    /**
+     * @param keepOpen read by the writer thread when nothing has arrived for a second: when false, the current file
+     *     is finished (complete and readable by a replay at once) and the next record starts a new one
+     */
+    public CaptureWriter(Settings settings, Redactor redactor, Clock clock, BooleanSupplier keepOpen) {
+        this.keepOpen = keepOpen;
         this.settings = settings;
         this.redactor = redactor;
         this.clock = clock;
         this.queue = new ArrayBlockingQueue<>(settings.queueSize());
         this.thread = new Thread(this::run, "strangler-capture-writer");
         thread.setDaemon(true);
-        thread.start();
     }
 
     /** Queues a record for writing; false when it was not taken (too large, queue full, recording off). */
@@ -90,6 +102,9 @@ public final class CaptureWriter implements AutoCloseable {
         if (failed || closing || !queue.offer(r)) {
             dropped.incrementAndGet();
             return false;
+        }
+        if (!started.get() && started.compareAndSet(false, true)) {
+            thread.start();
         }
         return true;
     }
@@ -119,12 +134,26 @@ public final class CaptureWriter implements AutoCloseable {
         return failed;
     }
 
+    /**
+     * After a write failure: records are taken again and go to a new file (if the directory is still unwritable,
+     * that fails again, loudly). Does nothing while writing works.
+     */
+    public void rearm() {
+        if (failed && !closing) {
+            failed = false;
+            log.warn("recording to {} turned on again after a write failure", settings.dir());
+        }
+    }
+
     private void run() {
         List<CaptureRecord> batch = new ArrayList<>(BATCH);
         try {
             while (true) {
                 CaptureRecord first = queue.poll(1, TimeUnit.SECONDS);
                 if (first == null) {
+                    if (out != null && !keepOpen.getAsBoolean()) {
+                        finishFile();
+                    }
                     continue;
                 }
                 batch.add(first);
@@ -166,8 +195,9 @@ public final class CaptureWriter implements AutoCloseable {
             dropped.addAndGet(batch.size() - done);
             written.addAndGet(done);
             log.error("RECORDING STOPPED: cannot write the capture to {} ({}). Served traffic is not affected; "
-                    + "{} records were written, everything from now on is dropped and counted. Fix the directory "
-                    + "and restart to record again.", settings.dir(), e.toString(), written.get());
+                    + "{} records were written, everything from now on is dropped and counted. Fix the directory, "
+                    + "then turn recording off and on (strangler toggle record) or restart to record again.",
+                    settings.dir(), e.toString(), written.get());
             finishFile();
         }
     }
@@ -221,6 +251,9 @@ public final class CaptureWriter implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        if (started.compareAndSet(false, true)) {
+            return;
+        }
         try {
             if (!queue.offer(STOP, 10, TimeUnit.SECONDS)) {
                 thread.interrupt();

@@ -7,11 +7,15 @@ import io.strangler.proxy.config.RecordPolicy;
 import io.strangler.proxy.metrics.ProxyMeters;
 import io.strangler.proxy.store.Redactor;
 import java.time.Clock;
+import io.strangler.toggles.Recording;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 
 /**
  * A route's recording: decides on the event loop which requests to keep (sampling, size) and hands them to the
- * route's {@link CaptureWriter}. Thread-safe; {@link #wants} and {@link #offer} never block.
+ * route's {@link CaptureWriter}. Every route has one; whether it records everything is the route's recording toggle
+ * (initially the config's {@code record.enabled}), read from memory per request. Thread-safe; {@link #recordsAll},
+ * {@link #wants} and {@link #offer} never block.
  */
 public final class Recorder implements AutoCloseable {
 
@@ -20,12 +24,21 @@ public final class Recorder implements AutoCloseable {
 
     private final RecordPolicy policy;
     private final CaptureWriter writer;
+    private final Supplier<Recording> toggle;
+    // The toggle change last seen; a newer one that turns recording on re-arms a writer that failed.
+    private volatile long seenChange;
 
-    public Recorder(String routeId, RecordPolicy policy, Redactor redactor, String instance, MeterRegistry registry,
-            Clock clock) {
+    /** @param toggle the route's recording toggle, read per request (it must only read memory) */
+    public Recorder(String routeId, RecordPolicy policy, Supplier<Recording> toggle, Redactor redactor,
+            String instance, MeterRegistry registry, Clock clock) {
         this.policy = policy;
+        this.toggle = toggle;
+        this.seenChange = toggle.get().changedAt();
         this.writer = new CaptureWriter(new CaptureWriter.Settings(policy.dir(), policy.rotateBytes(),
-                policy.maxFiles(), policy.maxBytes(), QUEUE_SIZE, instance + "-" + routeId), redactor, clock);
+                policy.maxFiles(), policy.maxBytes(), QUEUE_SIZE, instance + "-" + routeId), redactor, clock,
+                // Once recording is switched off, the file is finished when the last records are written, so a
+                // replay can read it whole while the proxy runs on.
+                () -> toggle.get().on() || policy.whenCandidateUnavailable());
         String name = ProxyMeters.CAPTURE_RECORDS.meterName();
         FunctionCounter.builder(name, writer, CaptureWriter::written).tag("route", routeId).tag("outcome", "written")
                 .register(registry);
@@ -39,7 +52,14 @@ public final class Recorder implements AutoCloseable {
 
     /** True when every (sampled) request legacy serves is recorded, not only those the candidate missed. */
     public boolean recordsAll() {
-        return policy.enabled();
+        Recording r = toggle.get();
+        if (r.changedAt() != seenChange) {
+            seenChange = r.changedAt();
+            if (r.on()) {
+                writer.rearm();
+            }
+        }
+        return r.on();
     }
 
     /** True when requests the candidate could not take are recorded (recordWhenCandidateUnavailable). */

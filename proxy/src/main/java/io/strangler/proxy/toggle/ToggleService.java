@@ -31,28 +31,37 @@ public final class ToggleService implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ToggleService.class);
     public static final String KILL_SWITCH_TARGET = "kill-switch";
+    /** Audit targets of recording changes: this prefix and the route id. */
+    public static final String RECORD_TARGET_PREFIX = "record:";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RouteToggles toggles;
     private final AuditLog audit;
     private final Optional<LazyJdbcStateRepository> connection;
 
-    private ToggleService(RouteToggles toggles, AuditLog audit, Optional<LazyJdbcStateRepository> connection) {
+    private final Clock clock;
+
+    private ToggleService(RouteToggles toggles, AuditLog audit, Optional<LazyJdbcStateRepository> connection,
+            Clock clock) {
         this.toggles = toggles;
         this.audit = audit;
         this.connection = connection;
+        this.clock = clock;
     }
 
     /**
      * Toggles over the store's database when there is one (shared by every instance using it, re-read every
      * {@code refresh}), else in memory.
+     *
+     * @param initial each route's state from the config
+     * @param recording routes whose config turns recording on
      */
-    public static ToggleService create(Optional<StoreDatabase> db, Map<String, RouteState> initial, Duration refresh,
-            Clock clock, String instance) {
+    public static ToggleService create(Optional<StoreDatabase> db, Map<String, RouteState> initial,
+            Map<String, Boolean> recording, Duration refresh, Clock clock, String instance) {
         Optional<LazyJdbcStateRepository> jdbc = db.map(d -> new LazyJdbcStateRepository(d.dataSource(),
                 d.postgres()));
         StateRepository repository = jdbc.<StateRepository>map(r -> r).orElseGet(InMemoryStateRepository::new);
-        RouteToggles toggles = new RouteToggles(repository, initial, refresh);
+        RouteToggles toggles = new RouteToggles(repository, initial, recording, refresh);
         AuditLog audit = db.map(d -> AuditLog.jdbc(d, clock)).orElseGet(() -> AuditLog.inMemory(clock, instance));
         for (String route : toggles.initializedFromConfig()) {
             try {
@@ -62,7 +71,15 @@ public final class ToggleService implements AutoCloseable {
                 log.warn("cannot audit the initial state of route {} ({})", route, e.toString());
             }
         }
-        return new ToggleService(toggles, audit, jdbc);
+        for (String route : toggles.recordingInitializedFromConfig()) {
+            try {
+                audit.append("config", "config", RECORD_TARGET_PREFIX + route, "off", "on",
+                        "initial state from the config file");
+            } catch (SQLException | RuntimeException e) {
+                log.warn("cannot audit the initial recording of route {} ({})", route, e.toString());
+            }
+        }
+        return new ToggleService(toggles, audit, jdbc, clock);
     }
 
     public RouteToggles toggles() {
@@ -113,6 +130,23 @@ public final class ToggleService implements AutoCloseable {
         return e;
     }
 
+    /**
+     * Turns a route's recording on or off. Turning it on again also retries writing after an earlier write failure
+     * (on every instance, as each sees the change).
+     */
+    public synchronized AuditLog.Entry record(String actor, String source, String route, boolean on, String reason)
+            throws Refused, SQLException {
+        requireReason(reason);
+        if (!toggles.routes().contains(route)) {
+            throw new Refused("unknown route '" + route + "' (known: " + toggles.routes() + ")", true);
+        }
+        boolean before = toggles.setRecording(route, on, clock.millis()).on();
+        AuditLog.Entry e = audit.append(actor, source, RECORD_TARGET_PREFIX + route, onOff(before), onOff(on),
+                reason);
+        log.warn("toggle: {} turned recording of route {} {} ({}): {}", actor, route, onOff(on), source, reason);
+        return e;
+    }
+
     /** Restores what an audit entry changed to its state before that entry; the revert is audited too. */
     public synchronized AuditLog.Entry revert(String actor, String source, long auditId, String reason)
             throws Refused, SQLException {
@@ -121,6 +155,10 @@ public final class ToggleService implements AutoCloseable {
         String why = "revert of #" + auditId + ": " + reason;
         if (e.target().equals(KILL_SWITCH_TARGET)) {
             return killSwitch(actor, source, e.before().equals("on"), why);
+        }
+        if (e.target().startsWith(RECORD_TARGET_PREFIX)) {
+            return record(actor, source, e.target().substring(RECORD_TARGET_PREFIX.length()),
+                    e.before().equals("on"), why);
         }
         RouteState before = parse(e.before());
         return set(actor, source, e.target(), before.mode().configName(), Optional.of(before.users()),
@@ -135,6 +173,7 @@ public final class ToggleService implements AutoCloseable {
             r.put("mode", s.mode().configName());
             r.put("pilotUsers", new TreeSet<>(s.users()));
             r.put("percentage", s.percentage());
+            r.put("recording", toggles.recording(route).on());
             routes.put(route, r);
         });
         Map<String, Object> out = new LinkedHashMap<>();

@@ -68,7 +68,8 @@ class DashboardBrowserIT {
                      + "admin: { port: 0, tokens: [ { name: oncall, token: " + ONCALL + " },"
                      + " { name: viewer, token: " + VIEWER + ", readOnly: true } ] }\n"
                      + Fixtures.shadowConfig("orders", "shadow", legacy, candidate,
-                     "    pilot: { userFrom: \"header:X-User-Id\" }\n"));
+                     "    pilot: { userFrom: \"header:X-User-Id\" }\n"
+                     + "    record: { enabled: false, dir: \"" + dir.resolve("captures") + "\" }\n"));
              Browser b = Browser.start(1440, 1000)) {
             String dashboard = "http://127.0.0.1:" + proxy.proxy().adminPort().orElseThrow() + "/dashboard/";
             for (int i = 0; i < 5; i++) {
@@ -125,6 +126,14 @@ class DashboardBrowserIT {
             b.await(LIVE, d -> !b.find("#kill-banner").isDisplayed());
             assertThat(servedBy(proxy, "alice")).isEqualTo("candidate");
 
+            // Recording is switched on the same page, with a reason; it is audited and takes effect.
+            b.awaitVisible("#toggle-routes tr[data-route=orders] button.record").click();
+            assertThat(b.find("#confirm-summary").getText()).contains("capture files");
+            confirmWith(b, "candidate redeploys tonight");
+            b.awaitText("#toggle-routes tr[data-route=orders] .recording", "on");
+            b.awaitText("#audit tbody tr", "record:orders");
+            assertThat(proxy.proxy().toggles().recording("orders").on()).isTrue();
+
             // Divergences: grouped, with a sample side by side; the markup in the body stays text.
             proxy.proxy().store().orElseThrow().flushNow();
             b.find("#nav a[data-view=divergences]").click();
@@ -157,6 +166,8 @@ class DashboardBrowserIT {
             assertThat(b.all("button.revert")).isEmpty();
             assertThat(b.all("#kill-on, #kill-off")).isEmpty();
             assertThat(b.all("select.mode-select")).isEmpty();
+            assertThat(b.all("button.record")).isEmpty();
+            assertThat(b.find("#toggle-routes tr[data-route=orders] .recording").getText()).isEqualTo("on");
         }
     }
 }

@@ -2,24 +2,43 @@ package io.strangler.proxy.record;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strangler.proxy.testing.Cli;
 import io.strangler.proxy.testing.Fixtures;
 import io.strangler.proxy.testing.ProxyUnderTest;
 import io.strangler.proxy.testing.TestUpstream;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Recording live traffic through the real proxy: what lands in the capture files, and what never stops traffic. */
+/**
+ * Recording live traffic through the real proxy: what lands in the capture files, switching it at run time (audited,
+ * revertible), and what never stops traffic.
+ */
 class RecordIT {
+
+    private static final String ONCALL = "oncall-token-0123456789abcdef";
 
     @TempDir
     Path dir;
+
+    private final HttpClient admin = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private HttpResponse<String> call(ProxyUnderTest proxy, String method, String path, String body)
+            throws Exception {
+        return admin.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.proxy().adminPort()
+                .orElseThrow() + path)).timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + ONCALL)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
 
     private static String config(TestUpstream legacy, TestUpstream candidate, Path captureDir, String extra) {
         return "store: { url: \"jdbc:h2:mem:record-" + System.nanoTime() + "\","
@@ -118,6 +137,100 @@ class RecordIT {
             assertThat(statuses).containsOnly(200);
             assertThat(proxy.proxy().meterRegistry().scrape()).contains("strangler_capture_records_total{outcome=\""
                     + "written\",route=\"orders\"} 0.0");
+        }
+    }
+
+    @Test
+    void shouldStartAndStopRecordingAtRunTimeAuditedAndRevertible() throws Exception {
+        Path captures = dir.resolve("captures");
+        List<CaptureRecord> back = new ArrayList<>();
+        try (TestUpstream legacy = Fixtures.json("{\"id\":7}");
+             TestUpstream candidate = Fixtures.json("{\"id\":7}")) {
+            String yaml = "store: { url: \"jdbc:h2:file:" + dir.resolve("db") + "\" }\n"
+                    + "admin: { port: 0, tokens: [ { name: oncall, token: " + ONCALL + " } ] }\n"
+                    + Fixtures.shadowConfig("orders", "shadow", legacy, candidate,
+                    "    record: { enabled: false, dir: \"" + captures + "\" }\n");
+            try (ProxyUnderTest proxy = ProxyUnderTest.start(yaml)) {
+                String adminUrl = "http://127.0.0.1:" + proxy.proxy().adminPort().orElseThrow();
+                proxy.get("/api/orders/1");
+                HttpResponse<String> on = call(proxy, "PUT", "/api/toggles/orders/record",
+                        "{\"on\":true,\"reason\":\"candidate redeploying\"}");
+                proxy.get("/api/orders/2");
+                proxy.get("/api/orders/3");
+                Cli.Run off = Cli.run("toggle", "record", "orders", "--off", "--reason", "enough", "--admin",
+                        adminUrl, "--token", ONCALL);
+                proxy.get("/api/orders/4");
+                // Switched off, the file is finished while the proxy runs on: a replay can read it whole now.
+                List<CaptureRecord> sofar = new ArrayList<>();
+                Fixtures.awaitTrue(() -> {
+                    sofar.clear();
+                    try {
+                        return CaptureReader.read(captures, sofar::add).notes().isEmpty();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                assertThat(sofar).extracting(CaptureRecord::target).containsExactly("/api/orders/2", "/api/orders/3");
+                Cli.Run revert = Cli.run("toggle", "revert", "last", "--reason", "need more", "--admin", adminUrl,
+                        "--token", ONCALL);
+                proxy.get("/api/orders/5");
+                HttpResponse<String> toggles = call(proxy, "GET", "/api/toggles", null);
+                HttpResponse<String> audit = call(proxy, "GET", "/api/audit?limit=3", null);
+                // Bad input changes nothing.
+                HttpResponse<String> noReason = call(proxy, "PUT", "/api/toggles/orders/record", "{\"on\":false}");
+                HttpResponse<String> notBoolean = call(proxy, "PUT", "/api/toggles/orders/record",
+                        "{\"on\":\"yes\",\"reason\":\"x\"}");
+                HttpResponse<String> unknown = call(proxy, "PUT", "/api/toggles/nope/record",
+                        "{\"on\":true,\"reason\":\"x\"}");
+                HttpResponse<String> wrongMethod = call(proxy, "POST", "/api/toggles/orders/record",
+                        "{\"on\":true,\"reason\":\"x\"}");
+
+                assertThat(on.statusCode()).isEqualTo(200);
+                assertThat(on.body()).contains("\"target\" : \"record:orders\"", "\"before\" : \"off\"",
+                        "\"after\" : \"on\"");
+                assertThat(off.code()).as(off.err()).isZero();
+                assertThat(off.out()).contains("record:orders on -> off, reason: enough");
+                assertThat(revert.code()).as(revert.err()).isZero();
+                assertThat(revert.out()).contains("record:orders off -> on", "orders", "on");
+                assertThat(toggles.body()).contains("\"recording\" : true");
+                assertThat(audit.body()).contains("revert of #", "enough", "candidate redeploying");
+                assertThat(noReason.statusCode()).isEqualTo(400);
+                assertThat(noReason.body()).contains("reason");
+                assertThat(notBoolean.statusCode()).isEqualTo(400);
+                assertThat(notBoolean.body()).contains("on: expected true or false");
+                assertThat(unknown.statusCode()).isEqualTo(404);
+                assertThat(wrongMethod.statusCode()).isEqualTo(405);
+                assertThat(proxy.proxy().toggles().recording("orders").on()).isTrue();
+            }
+            CaptureReader.read(captures, back::add);
+        }
+
+        // Exactly what was served while recording was on.
+        assertThat(back).extracting(CaptureRecord::target).containsExactly("/api/orders/2", "/api/orders/3",
+                "/api/orders/5");
+    }
+
+    @Test
+    void shouldRecordAgainWhenTurnedOnAfterTheDirectoryIsFixed() throws Exception {
+        Path captures = Files.writeString(dir.resolve("captures"), "a file where the directory should be");
+        try (TestUpstream legacy = Fixtures.json("{\"id\":7}");
+             TestUpstream candidate = Fixtures.json("{\"id\":7}");
+             ProxyUnderTest proxy = ProxyUnderTest.start(config(legacy, candidate, captures, ""))) {
+            proxy.get("/api/orders/1");
+            Fixtures.awaitTrue(() -> proxy.proxy().meterRegistry().scrape()
+                    .contains("strangler_capture_failed{route=\"orders\"} 1.0"));
+            Files.delete(captures);
+
+            proxy.proxy().toggleService().record("oncall", "api", "orders", false, "disk fixed");
+            proxy.proxy().toggleService().record("oncall", "api", "orders", true, "disk fixed");
+            for (int i = 2; i <= 4; i++) {
+                assertThat(proxy.get("/api/orders/" + i).statusCode()).isEqualTo(200);
+            }
+
+            Fixtures.awaitTrue(() -> proxy.proxy().meterRegistry().scrape()
+                    .contains("strangler_capture_records_total{outcome=\"written\",route=\"orders\"} 3.0"));
+            assertThat(proxy.proxy().meterRegistry().scrape())
+                    .contains("strangler_capture_failed{route=\"orders\"} 0.0");
         }
     }
 }

@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -111,6 +112,42 @@ class ReplayIT {
             assertThat(missing.err()).contains("no such file or directory");
             assertThat(badUrl.code()).isEqualTo(2);
             assertThat(badUrl.err()).contains("expected http://host:port");
+        }
+    }
+
+    @Test
+    void shouldReplayWhatACutOffCaptureHoldsSaySoAndShowProgress() throws Exception {
+        Path capture = record(40, false);
+        List<Path> files = CaptureReader.files(capture);
+        assertThat(files).hasSize(1);
+        // The recording proxy was killed mid-write: the file ends inside its compressed data.
+        byte[] whole = Files.readAllBytes(files.get(0));
+        Files.write(files.get(0), java.util.Arrays.copyOf(whole, whole.length * 2 / 3));
+        try (TestUpstream candidate = Fixtures.json("{\"id\":3,\"name\":\"Doohickey\",\"price\":24.99}")) {
+            Cli.Run lines = Cli.run("replay", "--from", capture.toString(), "--candidate", candidate.url(),
+                    "--rate", "15", "--progress", "lines");
+            Cli.Run bar = Cli.run("replay", "--from", capture.toString(), "--candidate", candidate.url(),
+                    "--rate", "15", "--progress", "bar");
+            Cli.Run quiet = Cli.run("replay", "--from", capture.toString(), "--candidate", candidate.url(),
+                    "--progress", "off");
+
+            assertThat(lines.code()).as(lines.err()).isZero();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Replayed (\\d+) requests").matcher(
+                    lines.out());
+            assertThat(m.find()).as(lines.out()).isTrue();
+            int replayed = Integer.parseInt(m.group(1));
+            assertThat(replayed).as("what the file holds before the cut").isBetween(1, 39);
+            assertThat(lines.out()).contains("Note: " + files.get(0).getFileName() + ": ends early (still being "
+                    + "written, or the recording stopped mid-write); read the " + replayed + " records before the end", "route orders: "
+                    + replayed + " compared, " + replayed + " matched");
+            assertThat(lines.out()).containsPattern("(?m)^replayed \\d+ requests in \\d+ s \\(\\d+/s\\), \\d+% of "
+                    + "the capture read$");
+            assertThat(bar.code()).as(bar.err()).isZero();
+            assertThat(bar.out()).containsPattern("\\r\\[#*\\.*\\] +\\d+%  \\d+ requests in")
+                    .contains("\r[" + "#".repeat(30) + "] 100%  " + replayed + " requests")
+                    .doesNotContain("replayed ");
+            assertThat(quiet.out()).doesNotContain("replayed ").doesNotContain("\r[")
+                    .contains("Replayed " + replayed + " requests");
         }
     }
 }
