@@ -82,6 +82,28 @@ class ReplayIT {
     }
 
     @Test
+    void shouldSendUnsafeRequestsOnlyWhenAllowed() throws Exception {
+        Path capture = record(2, true);
+        java.util.Queue<String> seen = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        try (TestUpstream candidate = TestUpstream.http((ctx, req) -> {
+            seen.add(req.method() + " " + req.uri() + " " + req.content().toString(
+                    java.nio.charset.StandardCharsets.UTF_8));
+            ctx.writeAndFlush(Fixtures.jsonResponse("{\"id\":3,\"name\":\"Doohickey\",\"price\":24.99}"));
+        })) {
+            Cli.Run safeOnly = Cli.run("replay", "--from", capture.toString(), "--candidate", candidate.url());
+            List<String> afterSafe = List.copyOf(seen);
+            Cli.Run all = Cli.run("replay", "--from", capture.toString(), "--candidate", candidate.url(),
+                    "--allow-unsafe", "--concurrency", "1");
+
+            assertThat(safeOnly.out()).contains("Replayed 2 requests", "Not replayed: 1 unsafe requests");
+            assertThat(afterSafe).noneMatch(r -> r.startsWith("POST"));
+            assertThat(all.code()).as(all.err()).isZero();
+            assertThat(all.out()).contains("Replayed 3 requests").doesNotContain("unsafe");
+            assertThat(seen).contains("POST /api/orders {\"item\":3}");
+        }
+    }
+
+    @Test
     void shouldCountFailuresAndFinishWhenTheCandidateIsDown() throws Exception {
         Path capture = record(5, false);
         long start = System.nanoTime();
