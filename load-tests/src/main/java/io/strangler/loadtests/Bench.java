@@ -45,8 +45,13 @@ public final class Bench {
 
     /** Extra JVM options for the Strangler process ({@code --proxy-jvm "-Xmx512m -XX:+UseParallelGC"}). */
     static java.util.List<String> proxyJvm(Map<String, String> opt) {
+        // As the strangler launcher starts `run`: background threads below served ones (--proxy-jvm may override).
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("-XX:ThreadPriorityPolicy=1"));
         String v = opt.getOrDefault("proxy-jvm", "").trim();
-        return v.isEmpty() ? java.util.List.of() : java.util.List.of(v.split("\\s+"));
+        if (!v.isEmpty()) {
+            args.addAll(java.util.List.of(v.split("\\s+")));
+        }
+        return args;
     }
 
     /** The numeric option {@code name}, or {@code fallback} when it is not given. */

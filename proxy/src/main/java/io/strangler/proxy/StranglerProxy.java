@@ -227,8 +227,10 @@ public final class StranglerProxy implements AutoCloseable {
             }
             StranglerProxy proxy = new StranglerProxy(group, upstreams, runtime, shadows, store, admin, rollback,
                     toggleService, List.copyOf(recorders), registry, server);
-            log.info("strangler listening on {} ({} transport, {} I/O threads, {} routes)", proxy.address(),
-                    transport.name(), threads, routes.size());
+            log.info("strangler listening on {} ({} transport, {} I/O threads, {} routes, shadow work {})",
+                    proxy.address(), transport.name(), threads, routes.size(), ThreadPriorities.applied()
+                            ? "at lower CPU priority" : "at the same CPU priority as served traffic (start the JVM "
+                            + "with -XX:ThreadPriorityPolicy=1, as ./strangler does, to lower it)");
             return proxy;
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);

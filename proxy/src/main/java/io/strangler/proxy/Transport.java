@@ -76,7 +76,12 @@ public record Transport(
 
     /** A new event loop group of this transport; {@code threads == 0} means one per available processor. */
     public MultiThreadIoEventLoopGroup newGroup(int threads, String threadNamePrefix) {
-        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadNamePrefix, true),
+        return newGroup(threads, threadNamePrefix, Thread.NORM_PRIORITY);
+    }
+
+    /** As {@link #newGroup(int, String)}, with threads of the given priority (see {@link ThreadPriorities}). */
+    public MultiThreadIoEventLoopGroup newGroup(int threads, String threadNamePrefix, int priority) {
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadNamePrefix, true, priority),
                 ioHandlerFactory.get());
     }
 }

@@ -91,6 +91,7 @@ public final class CaptureWriter implements AutoCloseable {
         this.queue = new ArrayBlockingQueue<>(settings.queueSize());
         this.thread = new Thread(this::run, "strangler-capture-writer");
         thread.setDaemon(true);
+        thread.setPriority(io.strangler.proxy.ThreadPriorities.BACKGROUND);
     }
 
     /** Queues a record for writing; false when it was not taken (too large, queue full, recording off). */

@@ -30,6 +30,7 @@ import io.strangler.comparator.Observation;
 import io.strangler.comparator.ResponseComparator;
 import io.strangler.comparator.Verdict;
 import io.strangler.proxy.exchange.RequestTarget;
+import io.strangler.proxy.ThreadPriorities;
 import io.strangler.proxy.Transport;
 import io.strangler.proxy.config.CircuitBreakerPolicy;
 import io.strangler.proxy.config.RouteConfig;
@@ -94,12 +95,14 @@ public final class ShadowDispatcher implements AutoCloseable {
         this.noise = requireNonNull(noise, "noise");
         this.listener = requireNonNull(listener, "listener");
         this.clock = requireNonNull(clock, "clock");
-        this.group = transport.newGroup(config.ioThreads(), "strangler-shadow");
+        this.group = transport.newGroup(config.ioThreads(), "strangler-shadow",
+                ThreadPriorities.BACKGROUND);
         AtomicInteger threadIds = new AtomicInteger();
         this.compareExecutor = new ThreadPoolExecutor(config.compareThreads(), config.compareThreads(), 0,
                 TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.compareQueue()), r -> {
                     Thread t = new Thread(r, "strangler-compare-" + threadIds.incrementAndGet());
                     t.setDaemon(true);
+                    t.setPriority(ThreadPriorities.BACKGROUND);
                     return t;
                 }, new ThreadPoolExecutor.AbortPolicy());
         TaggedBulkheadMetrics.ofBulkheadRegistry(bulkheads).bindTo(registry);

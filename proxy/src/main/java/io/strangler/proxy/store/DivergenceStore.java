@@ -116,6 +116,7 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
         Gauge.builder(ProxyMeters.STORE_REACHABLE.meterName(), this, s -> s.reachable ? 1 : 0).register(registry);
         this.writer = new Thread(this::writeLoop, "strangler-store-writer");
         this.writer.setDaemon(true);
+        this.writer.setPriority(io.strangler.proxy.ThreadPriorities.BACKGROUND);
     }
 
     /**

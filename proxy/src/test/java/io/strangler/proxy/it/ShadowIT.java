@@ -89,6 +89,13 @@ class ShadowIT {
             });
             assertThat(result.served().orElseThrow().duration()).isPositive();
             assertThat(proxy.outcomes("orders", "diverged", "diverged")).isEqualTo(1);
+            // The shadow side's threads ask for less CPU than the served side's (see ThreadPriorities).
+            java.util.Map<String, Integer> priorities = new java.util.TreeMap<>();
+            Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("strangler-"))
+                    .forEach(t -> priorities.put(t.getName().replaceAll("-\\d+", ""), t.getPriority()));
+            assertThat(priorities).containsEntry("strangler-shadow", Thread.MIN_PRIORITY)
+                    .containsEntry("strangler-compare", Thread.MIN_PRIORITY)
+                    .containsEntry("strangler-io", Thread.NORM_PRIORITY);
         }
     }
 
