@@ -92,7 +92,7 @@ final class ShadowCall implements Runnable, UpstreamResponseListener {
             // than pooled, and only then is the call's permit returned.
             if (f.isSuccess()) {
                 closing = ((UpstreamConnection) f.getNow()).channel();
-                closing.close();
+                UpstreamConnection.closeNow(closing);
             }
             Runnable release = deferredRelease;
             deferredRelease = null;

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
@@ -110,6 +111,20 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         listener = null;
         state = State.IDLE;
         cancelTimeout();
+        closeNow(channel);
+    }
+
+    /**
+     * Closes a connection we give up on so that the kernel stops counting it as established at once. A plain close
+     * can reach the kernel later: NIO defers the close of a channel registered with a selector to the selector's
+     * next pass, and io_uring submits it. Until then the socket stays ESTABLISHED, and a bulkhead that returned its
+     * permit on close would let new connections outnumber it for a moment. Shutting the output down first is a
+     * direct system call (the FIN goes out now); the close then frees the socket. On the channel's event loop.
+     */
+    public static void closeNow(Channel channel) {
+        if (channel instanceof DuplexChannel duplex && channel.isActive() && !duplex.isOutputShutdown()) {
+            duplex.shutdownOutput();
+        }
         channel.close();
     }
 
@@ -201,7 +216,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             idleSinceNanos = System.nanoTime();
             pool.release(this);
         } else {
-            channel.close();
+            closeNow(channel);
         }
     }
 
@@ -255,7 +270,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         listener = null;
         state = State.IDLE;
         cancelTimeout();
-        channel.close();
+        closeNow(channel);
         if (l != null) {
             l.onFailure(error, afterHead, retryable);
         }

@@ -18,9 +18,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The guarantee behind shadow mode: under steady concurrent load through a route whose candidate accepts
@@ -36,15 +37,15 @@ class ShadowIsolationIT {
     private static final int MAX_REQUESTS_PER_CLIENT = 5_000;
     private static final String BODY = "{\"id\":1,\"name\":\"Widget\",\"price\":9.99}";
 
-    @Test
+    @ParameterizedTest(name = "transport {0}")
+    @ValueSource(strings = {"nio", "auto"})
     @EnabledOnOs(OS.LINUX)
-    void shouldServeEveryRequestWhileTheCandidateHangsWithBoundedConnectionsAndHeap() throws Exception {
+    void shouldServeEveryRequestWhileTheCandidateHangsWithBoundedConnectionsAndHeap(String transport)
+            throws Exception {
         try (TestUpstream legacy = ShadowIT.json(BODY);
              TestUpstream candidate = TestUpstream.raw((ch, head) -> { });
-             // NIO, because its close is synchronous: the kernel stops counting a socket the moment the proxy
-             // closes it. io_uring submits the close and completes it a little later, so the kernel's count can
-             // briefly include sockets the proxy has already given up (and returned the permit for).
-             ProxyUnderTest proxy = ProxyUnderTest.start("listen: { host: 127.0.0.1, port: 0, transport: nio }\n"
+             ProxyUnderTest proxy = ProxyUnderTest.start("listen: { host: 127.0.0.1, port: 0, transport: "
+                     + transport + " }\n"
                      + ShadowIT.config("items", "shadow", legacy, candidate,
                      "    shadow: { maxConcurrent: " + MAX_CONCURRENT + ", timeout: 500ms }\n"
                      // Keep the breaker closed, so the bulkhead and the timeout do all the work.
@@ -105,13 +106,14 @@ class ShadowIsolationIT {
             assertThat(served.get()).isGreaterThan(1_000);
             // The bulkhead: shadow calls in flight (each holds its permit until its socket is closed).
             assertThat(maxInFlight.get()).as("shadow calls in flight at most").isBetween(1, MAX_CONCURRENT);
-            // Counted by the kernel on the proxy's side, sampled every 5 ms. KNOWN GAP, under investigation: in
-            // about one run in four the kernel shows up to 3x maxConcurrent ESTABLISHED sockets to the candidate
-            // at one sample while the permits never exceed maxConcurrent (seen before and after the changes of
-            // 2026-11-30). Bounded at 8x here so that a missing bulkhead (thousands) still fails; the strict bound
-            // is the target.
+            // Counted by the kernel on the proxy's side, sampled every 5 ms: a connection given up on is shut down
+            // (a direct system call) before its permit returns, so the kernel never counts more than the permits.
+            // Strict for NIO (no excess seen in 20 runs). KNOWN GAP with io_uring: in about one run in ten the
+            // kernel still showed 9 to 24 sockets at one sample (2 of 16 runs; none in 10 more runs with extra
+            // diagnostics), cause not found; bounded at 3x there so that a missing bulkhead (thousands) still fails.
+            int bound = transport.equals("nio") ? MAX_CONCURRENT : 3 * MAX_CONCURRENT;
             assertThat(maxOpenToCandidate.get() - foreign).as("open to the candidate at most, beyond %d foreign",
-                    foreign).isBetween(1, 8 * MAX_CONCURRENT);
+                    foreign).isBetween(1, bound);
             assertThat(candidate.connectionsAccepted()).isGreaterThan(MAX_CONCURRENT);
             assertThat(proxy.outcomes("items", "skipped", "bulkhead_full")).isPositive();
             assertThat(proxy.outcomes("items", "failed", "candidate_timeout")).isPositive();

@@ -25,12 +25,21 @@ public final class TcpTable {
         return Files.isReadable(TCP);
     }
 
-    /** Connections in state ESTABLISHED whose remote end is {@code remotePort}: the client ends. */
+    /**
+     * Connections in state ESTABLISHED whose remote end is {@code remotePort}: the client ends, each counted once.
+     * The kernel writes these tables while connections come and go, and a read of a table takes several system
+     * calls, so one read can list the same socket twice; a connection is therefore counted by its local address.
+     */
     public static int establishedTo(int remotePort) {
-        return count(TCP, remotePort) + (Files.isReadable(TCP6) ? count(TCP6, remotePort) : 0);
+        java.util.Set<String> local = new java.util.HashSet<>();
+        collect(TCP, remotePort, local);
+        if (Files.isReadable(TCP6)) {
+            collect(TCP6, remotePort, local);
+        }
+        return local.size();
     }
 
-    private static int count(Path table, int remotePort) {
+    private static void collect(Path table, int remotePort, java.util.Set<String> local) {
         List<String> lines;
         try {
             lines = Files.readAllLines(table);
@@ -38,13 +47,11 @@ public final class TcpTable {
             throw new UncheckedIOException(e);
         }
         String port = String.format(":%04X", remotePort);
-        int n = 0;
         for (int i = 1; i < lines.size(); i++) {
             String[] f = lines.get(i).trim().split("\\s+");
             if (f.length > 3 && f[2].endsWith(port) && f[3].equals(ESTABLISHED)) {
-                n++;
+                local.add(f[1]);
             }
         }
-        return n;
     }
 }
