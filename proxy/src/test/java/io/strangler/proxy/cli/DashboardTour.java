@@ -13,8 +13,9 @@ import org.openqa.selenium.support.ui.Select;
  * every page once there is some history to show. Not a test; run it when the dashboard changes:
  *
  * <pre>
- * mvn -B -ntp -pl proxy -am test-compile exec:java -Dexec.classpathScope=test \
- *     -Dexec.mainClass=io.strangler.proxy.cli.DashboardTour -Dexec.args="../docs/images 150"
+ * mvn -B -ntp -pl proxy -am install -DskipTests
+ * mvn -B -ntp -pl proxy test-compile exec:java -Dexec.classpathScope=test \
+ *     -Dexec.mainClass=io.strangler.proxy.cli.DashboardTour -Dexec.args="docs/images 150"
  * </pre>
  */
 public final class DashboardTour {
