@@ -23,7 +23,9 @@ function row(r) {
       el('th', { scope: 'row' }, r.route),
       el('td', {}, el('span', { class: 'mode ' + r.mode }, r.mode),
           r.mode === 'pilot' && r.pilotUsers.length ? el('div', { class: 'small' }, 'users: ' + r.pilotUsers.join(', ')) : null,
-          r.mode === 'pilot' && r.percentage ? el('div', { class: 'small' }, r.percentage + '% of users') : null),
+          r.mode === 'pilot' && r.percentage ? el('div', { class: 'small' }, r.percentage + '% of users') : null,
+          r.recording ? el('div', {}, el('span', { class: 'recording on', title: 'requests are kept in capture '
+              + 'files for strangler replay' }, 'recording')) : null),
       el('td', { class: 'n rps' }, r.requestsPerSecond.toFixed(1)),
       el('td', { class: 'n match ' + rateClass(r.recentMatchRate ?? r.matchRate) },
           r.hasCandidate ? pct(r.recentMatchRate ?? r.matchRate) : '–',

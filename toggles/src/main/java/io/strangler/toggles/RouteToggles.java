@@ -180,11 +180,6 @@ public final class RouteToggles implements AutoCloseable {
         return r;
     }
 
-    /** Every route's recording, in config order. */
-    public Map<String, Recording> recordings() {
-        return snapshot.recording();
-    }
-
     public List<String> routes() {
         return List.copyOf(features.keySet());
     }

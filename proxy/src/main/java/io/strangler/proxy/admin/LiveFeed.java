@@ -234,6 +234,7 @@ final class LiveFeed implements AutoCloseable {
         m.put("mode", state == null ? null : state.mode().configName());
         m.put("pilotUsers", state == null ? List.of() : new java.util.TreeSet<>(state.users()));
         m.put("percentage", state == null ? 0 : state.percentage());
+        m.put("recording", state != null && api.toggles().toggles().recording(r.route()).on());
         m.put("hasCandidate", r.candidate().isPresent());
         m.put("requestsPerSecond", before == null || tickSpan == 0 ? 0.0
                 : round((now.served() - before.served()) / (double) tickSpan));

@@ -6,8 +6,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.strangler.proxy.config.RecordPolicy;
 import io.strangler.proxy.metrics.ProxyMeters;
 import io.strangler.proxy.store.Redactor;
-import java.time.Clock;
 import io.strangler.toggles.Recording;
+import java.time.Clock;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 

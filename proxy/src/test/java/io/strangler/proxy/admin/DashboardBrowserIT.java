@@ -133,6 +133,9 @@ class DashboardBrowserIT {
             b.awaitText("#toggle-routes tr[data-route=orders] .recording", "on");
             b.awaitText("#audit tbody tr", "record:orders");
             assertThat(proxy.proxy().toggles().recording("orders").on()).isTrue();
+            // ...and the overview says so, live.
+            b.find("#nav a[data-view=overview]").click();
+            b.await(LIVE, d -> b.find("#routes-body tr[data-route=orders]").getText().contains("recording"));
 
             // Divergences: grouped, with a sample side by side; the markup in the body stays text.
             proxy.proxy().store().orElseThrow().flushNow();
