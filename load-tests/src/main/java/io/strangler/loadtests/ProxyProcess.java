@@ -30,14 +30,27 @@ final class ProxyProcess implements AutoCloseable {
         this.port = port;
     }
 
-    /** The jar's path from {@code --jar}, or the default build output; exits with a message when it is missing. */
+    /**
+     * A private copy of the jar from {@code --jar} (default: the build output), deleted when the benchmark exits;
+     * exits with a message when the jar is missing. A copy, because a build during a long run (a soak) replaces the
+     * jar under the running proxy, which then fails to load its next class.
+     */
     static Path jar(String given) {
         Path jar = Path.of(given == null ? "proxy/target/strangler.jar" : given);
         if (!Files.isRegularFile(jar)) {
             System.err.println(jar + " not found: build it with mvn -B -ntp -DskipTests package");
             System.exit(1);
         }
-        return jar;
+        try {
+            Path copy = Files.createTempFile("strangler-bench-", ".jar");
+            Files.copy(jar, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            copy.toFile().deleteOnExit();
+            return copy;
+        } catch (IOException e) {
+            System.err.println("cannot copy " + jar + ": " + e.getMessage());
+            System.exit(1);
+            return jar;
+        }
     }
 
     /**

@@ -105,6 +105,7 @@ public final class ShadowDispatcher implements AutoCloseable {
                     t.setPriority(ThreadPriorities.BACKGROUND);
                     return t;
                 }, new ThreadPoolExecutor.AbortPolicy());
+        compareExecutor.prestartAllCoreThreads();
         TaggedBulkheadMetrics.ofBulkheadRegistry(bulkheads).bindTo(registry);
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
         Gauge.builder(ProxyMeters.SHADOW_COMPARE_QUEUE.meterName(), compareExecutor, e -> e.getQueue().size())
@@ -257,6 +258,12 @@ public final class ShadowDispatcher implements AutoCloseable {
         }
         ShadowExchange.Side secondary = exchange.secondary();
         long bytes = (long) served.bytes() + shadow.bytes() + (secondary == null ? 0 : secondary.bytes());
+        if (bytes <= INLINE_COMPARE_BYTES && isShadowLoop()) {
+            // Small answers, and the shadow side finished last: compare here, on the shadow loop, rather than wake
+            // a compare thread for microseconds of work (one thread less competing for the cores per request).
+            compare(exchange);
+            return;
+        }
         if (pendingBytes.addAndGet(bytes) > config.comparePendingBytes()) {
             pendingBytes.addAndGet(-bytes);
             skipped(exchange.route(), SkipReason.COMPARE_QUEUE_FULL);
@@ -276,7 +283,22 @@ public final class ShadowDispatcher implements AutoCloseable {
         }
     }
 
-    /** On a compare thread. Nothing thrown here can reach a client; it is counted and logged. */
+    /** Bodies up to this many bytes in all are compared on the shadow event loop that completed the exchange. */
+    static final int INLINE_COMPARE_BYTES = 8 * 1024;
+
+    private boolean isShadowLoop() {
+        for (io.netty.util.concurrent.EventExecutor e : group) {
+            if (e.inEventLoop()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * On a compare thread, or for small answers on a shadow event loop. Nothing thrown here can reach a client; it
+     * is counted and logged.
+     */
     private void compare(ShadowExchange exchange) {
         RouteMeters meters = exchange.route().meters();
         ShadowExchange.Side served = exchange.served();
