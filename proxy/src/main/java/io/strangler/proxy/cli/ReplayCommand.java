@@ -169,7 +169,7 @@ public final class ReplayCommand implements Callable<Integer> {
         long totalBytes;
         try {
             files = CaptureReader.files(from);
-            totalBytes = CaptureReader.size(from);
+            totalBytes = CaptureReader.size(files);
         } catch (IOException e) {
             err.println("strangler replay: " + e.getMessage());
             return CommandLine.ExitCode.SOFTWARE;

@@ -138,9 +138,20 @@ public final class ToggleCommand implements Callable<Integer> {
         }
     }
 
+    /** A change: it needs a reason for the audit log and answers with what changed and the state now. */
+    abstract static class Change extends Call {
+        @Option(names = "--reason", required = true, description = "Why (goes to the audit log)")
+        String reason;
+
+        @Override
+        String summary(JsonNode answer) {
+            return ToggleText.changed(answer);
+        }
+    }
+
     @Command(name = "set", description = "Set a route's mode (and pilot users and percentage).",
             mixinStandardHelpOptions = true)
-    static final class Set extends Call {
+    static final class Set extends Change {
         @Parameters(index = "0", paramLabel = "ROUTE")
         String route;
 
@@ -152,9 +163,6 @@ public final class ToggleCommand implements Callable<Integer> {
 
         @Option(names = "--percentage", paramLabel = "0-100", description = "Sticky share of pilot users")
         Double percentage;
-
-        @Option(names = "--reason", required = true, description = "Why (goes to the audit log)")
-        String reason;
 
         @Override
         HttpRequest.Builder request(URI base) throws Exception {
@@ -168,23 +176,16 @@ public final class ToggleCommand implements Callable<Integer> {
             return HttpRequest.newBuilder(base.resolve("api/toggles/" + route)).PUT(body(b));
         }
 
-        @Override
-        String summary(JsonNode answer) {
-            return ToggleText.changed(answer);
-        }
     }
 
     @Command(name = "record", description = "Start (or with --off stop) recording a route's traffic for replay.",
             mixinStandardHelpOptions = true)
-    static final class Record extends Call {
+    static final class Record extends Change {
         @Parameters(index = "0", paramLabel = "ROUTE")
         String route;
 
         @Option(names = "--off", description = "Stop recording (default: start)")
         boolean off;
-
-        @Option(names = "--reason", required = true, description = "Why (goes to the audit log)")
-        String reason;
 
         @Override
         HttpRequest.Builder request(URI base) throws Exception {
@@ -192,20 +193,13 @@ public final class ToggleCommand implements Callable<Integer> {
                     .PUT(body(object().put("on", !off).put("reason", reason)));
         }
 
-        @Override
-        String summary(JsonNode answer) {
-            return ToggleText.changed(answer);
-        }
     }
 
     @Command(name = "kill", description = "Turn the kill switch on (everything to legacy) or off.",
             mixinStandardHelpOptions = true)
-    static final class Kill extends Call {
+    static final class Kill extends Change {
         @Option(names = "--off", description = "Turn it off again (default: on)")
         boolean off;
-
-        @Option(names = "--reason", required = true, description = "Why (goes to the audit log)")
-        String reason;
 
         @Override
         HttpRequest.Builder request(URI base) throws Exception {
@@ -213,21 +207,14 @@ public final class ToggleCommand implements Callable<Integer> {
                     .POST(body(object().put("on", !off).put("reason", reason)));
         }
 
-        @Override
-        String summary(JsonNode answer) {
-            return ToggleText.changed(answer);
-        }
     }
 
     @Command(name = "revert", description = "Undo an audited change (an id from `toggle audit`, or `last`).",
             mixinStandardHelpOptions = true)
-    static final class Revert extends Call {
+    static final class Revert extends Change {
         @Parameters(index = "0", paramLabel = "AUDIT_ID|last",
                 description = "The audit entry to undo; `last` is the newest entry (whoever made it)")
         String auditId;
-
-        @Option(names = "--reason", required = true, description = "Why (goes to the audit log)")
-        String reason;
 
         @Override
         HttpRequest.Builder request(URI base) throws Exception {
@@ -252,10 +239,6 @@ public final class ToggleCommand implements Callable<Integer> {
                     .POST(body(object().put("auditId", id).put("reason", reason)));
         }
 
-        @Override
-        String summary(JsonNode answer) {
-            return ToggleText.changed(answer);
-        }
     }
 
     @Command(name = "audit", description = "The latest toggle changes.", mixinStandardHelpOptions = true)

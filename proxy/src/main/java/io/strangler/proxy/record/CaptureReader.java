@@ -50,10 +50,10 @@ public final class CaptureReader {
         }
     }
 
-    /** Bytes on disk of the capture files {@code from} names: what {@link #read}'s progress counts up to. */
-    public static long size(Path from) throws IOException {
+    /** Bytes on disk of capture files (from {@link #files}): what {@link #read}'s progress counts up to. */
+    public static long size(List<Path> files) throws IOException {
         long total = 0;
-        for (Path f : files(from)) {
+        for (Path f : files) {
             total += Files.size(f);
         }
         return total;

@@ -247,8 +247,11 @@ public final class ShadowDispatcher implements AutoCloseable {
     }
 
 
-    /** Both sides reported: count skips at once, queue the rest for comparison. Runs on either side's thread. */
-    void complete(ShadowExchange exchange) {
+    /**
+     * Both sides reported: count skips at once, queue the rest for comparison. Runs on either side's thread;
+     * {@code onShadowLoop} when that is a shadow event loop (the shadow side reported last).
+     */
+    void complete(ShadowExchange exchange, boolean onShadowLoop) {
         ShadowExchange.Side served = exchange.served();
         ShadowExchange.Side shadow = exchange.shadow();
         SkipReason skipped = served.skipped() != null ? served.skipped() : shadow.skipped();
@@ -258,7 +261,7 @@ public final class ShadowDispatcher implements AutoCloseable {
         }
         ShadowExchange.Side secondary = exchange.secondary();
         long bytes = (long) served.bytes() + shadow.bytes() + (secondary == null ? 0 : secondary.bytes());
-        if (bytes <= INLINE_COMPARE_BYTES && isShadowLoop()) {
+        if (bytes <= INLINE_COMPARE_BYTES && onShadowLoop) {
             // Small answers, and the shadow side finished last: compare here, on the shadow loop, rather than wake
             // a compare thread for microseconds of work (one thread less competing for the cores per request).
             compare(exchange);
@@ -285,15 +288,6 @@ public final class ShadowDispatcher implements AutoCloseable {
 
     /** Bodies up to this many bytes in all are compared on the shadow event loop that completed the exchange. */
     static final int INLINE_COMPARE_BYTES = 8 * 1024;
-
-    private boolean isShadowLoop() {
-        for (io.netty.util.concurrent.EventExecutor e : group) {
-            if (e.inEventLoop()) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /**
      * On a compare thread, or for small answers on a shadow event loop. Nothing thrown here can reach a client; it

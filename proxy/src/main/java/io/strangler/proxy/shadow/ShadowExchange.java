@@ -71,7 +71,7 @@ public final class ShadowExchange {
         if (served == null) {
             served = capture.overLimit() ? Side.skipped(SkipReason.BODY_TOO_LARGE)
                     : Side.of(capture.observation(Duration.ofNanos(nanos)), capture.size());
-            arrive();
+            arrive(false);
         }
     }
 
@@ -79,7 +79,7 @@ public final class ShadowExchange {
     public void servedFailed(io.strangler.proxy.exchange.ProxyError error, long nanos) {
         if (served == null) {
             served = Side.failed(ShadowFailure.of(error), Duration.ofNanos(nanos));
-            arrive();
+            arrive(false);
         }
     }
 
@@ -87,27 +87,29 @@ public final class ShadowExchange {
     public void servedSkipped(SkipReason reason) {
         if (served == null) {
             served = Side.skipped(reason);
-            arrive();
+            arrive(false);
         }
     }
 
+    /** On the shadow call's event loop (a call skipped because the loops are stopping may end elsewhere). */
     void shadowEnded(Side side) {
         if (shadow == null) {
             shadow = side;
-            arrive();
+            arrive(true);
         }
     }
 
     void secondaryEnded(Side side) {
         if (secondary == null) {
             secondary = side;
-            arrive();
+            arrive(true);
         }
     }
 
-    private void arrive() {
+    /** @param onShadowLoop the side that arrived is a shadow call, on its shadow event loop */
+    private void arrive(boolean onShadowLoop) {
         if (pending.decrementAndGet() == 0) {
-            dispatcher.complete(this);
+            dispatcher.complete(this, onShadowLoop);
         }
     }
 

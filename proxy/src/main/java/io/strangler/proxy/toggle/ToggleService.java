@@ -104,9 +104,7 @@ public final class ToggleService implements AutoCloseable {
     public synchronized AuditLog.Entry set(String actor, String source, String route, String mode,
             Optional<Set<String>> users, Optional<Double> percentage, String reason) throws Refused, SQLException {
         requireReason(reason);
-        if (!toggles.routes().contains(route)) {
-            throw new Refused("unknown route '" + route + "' (known: " + toggles.routes() + ")", true);
-        }
+        requireRoute(route);
         Mode m = Mode.parse(mode == null ? "" : mode).orElseThrow(() -> new Refused("mode: '" + mode
                 + "' (expected: one of legacy, shadow, pilot, candidate)", false));
         if (percentage.isPresent() && !(percentage.get() >= 0 && percentage.get() <= 100)) {
@@ -137,9 +135,7 @@ public final class ToggleService implements AutoCloseable {
     public synchronized AuditLog.Entry record(String actor, String source, String route, boolean on, String reason)
             throws Refused, SQLException {
         requireReason(reason);
-        if (!toggles.routes().contains(route)) {
-            throw new Refused("unknown route '" + route + "' (known: " + toggles.routes() + ")", true);
-        }
+        requireRoute(route);
         boolean before = toggles.setRecording(route, on, clock.millis()).on();
         AuditLog.Entry e = audit.append(actor, source, RECORD_TARGET_PREFIX + route, onOff(before), onOff(on),
                 reason);
@@ -185,6 +181,12 @@ public final class ToggleService implements AutoCloseable {
 
     public List<AuditLog.Entry> auditLog(int limit) throws SQLException {
         return audit.latest(limit);
+    }
+
+    private void requireRoute(String route) throws Refused {
+        if (!toggles.routes().contains(route)) {
+            throw new Refused("unknown route '" + route + "' (known: " + toggles.routes() + ")", true);
+        }
     }
 
     private static void requireReason(String reason) throws Refused {
