@@ -100,6 +100,24 @@ final class Backend implements AutoCloseable {
         return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
+    /**
+     * Puts this backend's event loop threads at Linux's {@code SCHED_IDLE} ({@code chrt --idle}), so that they run
+     * only on CPU time the rest of the machine leaves: a stand-in for a backend on machines of its own.
+     *
+     * @throws IllegalStateException if a thread could not be lowered
+     */
+    void runAtIdlePriority() throws Exception {
+        for (io.netty.util.concurrent.EventExecutor loop : group) {
+            // /proc/thread-self links to /proc/<pid>/task/<tid>: read on the loop's own thread.
+            String tid = loop.submit(() -> java.nio.file.Files.readSymbolicLink(
+                    java.nio.file.Path.of("/proc/thread-self")).getFileName().toString()).get(5, TimeUnit.SECONDS);
+            Process chrt = new ProcessBuilder("chrt", "--idle", "--pid", "0", tid).inheritIO().start();
+            if (!chrt.waitFor(5, TimeUnit.SECONDS) || chrt.exitValue() != 0) {
+                throw new IllegalStateException("chrt --idle failed for the backend's thread " + tid);
+            }
+        }
+    }
+
     long requests() {
         return requests.get();
     }

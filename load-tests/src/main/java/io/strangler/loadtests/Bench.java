@@ -15,6 +15,7 @@ public final class Bench {
                            [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 10000]
               shadow-cost  Strangler with shadowing off vs on (healthy candidate)
                            [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 5000] [--io-threads 1]
+               [--candidate-cpu normal|idle]  (idle: the candidate backend runs at SCHED_IDLE, as if elsewhere)
               isolation    served latency with a healthy, hung, 2 s slow and 50%-failing candidate
                            [--rate 2000] [--seconds 10] [--warmup 3] [--rounds 3] [--connections 32]
               soak         a long fixed-rate run with shadowing, watching RSS and heap
@@ -45,8 +46,7 @@ public final class Bench {
 
     /** Extra JVM options for the Strangler process ({@code --proxy-jvm "-Xmx512m -XX:+UseParallelGC"}). */
     static java.util.List<String> proxyJvm(Map<String, String> opt) {
-        // As the strangler launcher starts `run`: background threads below served ones (--proxy-jvm may override).
-        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("-XX:ThreadPriorityPolicy=1"));
+        java.util.List<String> args = new java.util.ArrayList<>();
         String v = opt.getOrDefault("proxy-jvm", "").trim();
         if (!v.isEmpty()) {
             args.addAll(java.util.List.of(v.split("\\s+")));

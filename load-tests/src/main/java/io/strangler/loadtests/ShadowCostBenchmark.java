@@ -17,7 +17,11 @@ import org.HdrHistogram.Histogram;
  *
  * <pre>
  * ./strangler bench shadow-cost [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 5000]
+ *     [--io-threads 1] [--candidate-cpu normal|idle]
  * </pre>
+ *
+ * <p>{@code --candidate-cpu idle} runs the candidate backend's thread at {@code SCHED_IDLE}, as a stand-in for a
+ * candidate on machines of its own; by default it competes for the same cores as everything else.
  */
 final class ShadowCostBenchmark {
 
@@ -31,9 +35,18 @@ final class ShadowCostBenchmark {
         int connections = Bench.integer(opt, "connections", 32);
         double rate = Bench.number(opt, "rate", 5000);
         String ioThreads = opt.getOrDefault("io-threads", "1");
+        String candidateCpu = opt.getOrDefault("candidate-cpu", "normal");
+        if (!candidateCpu.equals("normal") && !candidateCpu.equals("idle")) {
+            throw new IllegalArgumentException("--candidate-cpu: '" + candidateCpu + "' (expected: normal or idle)");
+        }
         Path jar = ProxyProcess.jar(opt.get("jar"));
         try (Backend legacy = new Backend(Backend.Behaviour.FAST, 1);
              Backend candidate = new Backend(Backend.Behaviour.FAST, 1)) {
+            if (candidateCpu.equals("idle")) {
+                // The candidate stands in for a system on machines of its own: its work here should not compete with
+                // the proxy's served path for these two cores. The proxy's own shadow work is still counted.
+                candidate.runAtIdlePriority();
+            }
             String yaml = "listen: { host: 127.0.0.1, port: 0, ioThreads: " + ioThreads + " }\n"
                     + Bench.upstreamsYaml(legacy, candidate)
                     + "routes:\n"
@@ -50,8 +63,8 @@ final class ShadowCostBenchmark {
             Map<String, double[]> cpu = new LinkedHashMap<>();
             try (ProxyProcess proxy = ProxyProcess.start(jar, yaml, Bench.proxyJvm(opt), opt)) {
                 System.out.printf(Locale.ROOT, "shadow-cost: closed loop (%d connections) and open loop at %.0f "
-                        + "req/s, %d s measured (+%d s warm-up) each, %d rounds, %s I/O thread(s)%n", connections, rate,
-                        seconds, warmUp, rounds, ioThreads);
+                        + "req/s, %d s measured (+%d s warm-up) each, %d rounds, %s I/O thread(s), candidate backend "
+                        + "at %s CPU%n", connections, rate, seconds, warmUp, rounds, ioThreads, candidateCpu);
                 for (int round = 0; round <= rounds; round++) {
                     for (Map.Entry<String, String> p : paths.entrySet()) {
                         double cpuBefore = proxy.cpuSeconds();
@@ -93,7 +106,8 @@ final class ShadowCostBenchmark {
                 table.append(String.format(Locale.ROOT, "| %s | %.0f | %.1f | %.3f | %.3f | %.3f | %.3f | %d |%n", k,
                         tput, cpuMicros, c.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(50) / 1000.0,
                         o.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(99.9) / 1000.0, errors));
-                csv.add(String.format(Locale.ROOT, "%s,%d,%.0f,%d,%d,%.0f,%.1f,%.3f,%.3f,%.3f,%.3f,%d", k, connections,
+                csv.add(String.format(Locale.ROOT, "%s,%s,%d,%.0f,%d,%d,%.0f,%.1f,%.3f,%.3f,%.3f,%.3f,%d", k, candidateCpu,
+                        connections,
                         rate, seconds, rounds, tput, cpuMicros, c.getValueAtPercentile(99) / 1000.0,
                         o.getValueAtPercentile(50) / 1000.0, o.getValueAtPercentile(99) / 1000.0,
                         o.getValueAtPercentile(99.9) / 1000.0, errors));
@@ -107,7 +121,7 @@ final class ShadowCostBenchmark {
             System.out.printf(Locale.ROOT, "%nthroughput on/off %.2f (goal >= 0.6), open-loop p99 on/off %.2f "
                     + "(goal <= 1.5)%n", tOn / tOff, pOn / pOff);
             Results results = new Results("shadow-cost");
-            Path file = results.csv("shadow,connections,open_rate,seconds,rounds,max_rps,cpu_us_per_req,closed_p99_ms,"
+            Path file = results.csv("shadow,candidate_cpu,connections,open_rate,seconds,rounds,max_rps,cpu_us_per_req,closed_p99_ms,"
                     + "open_p50_ms,open_p99_ms,open_p999_ms,errors", csv);
             Path plot = results.percentilePlot(String.format(Locale.ROOT, "Served latency at %.0f req/s, shadow off "
                     + "vs on (healthy candidate)", rate), openH);

@@ -83,12 +83,14 @@ public final class StranglerProxy implements AutoCloseable {
     private final List<Recorder> recorders;
     private final PrometheusMeterRegistry registry;
     private final Channel serverChannel;
+    private final BackgroundThreads backgroundThreads;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
     private StranglerProxy(EventLoopGroup group, Map<String, Upstream> upstreams, ProxyRuntime runtime,
             ShadowDispatcher shadows, Optional<DivergenceStore> store, Optional<AdminServer> admin,
             AutoRollback rollback, ToggleService toggleService, List<Recorder> recorders,
-            PrometheusMeterRegistry registry, Channel serverChannel) {
+            PrometheusMeterRegistry registry, Channel serverChannel, BackgroundThreads backgroundThreads) {
+        this.backgroundThreads = backgroundThreads;
         this.rollback = rollback;
         this.toggleService = toggleService;
         this.recorders = recorders;
@@ -113,7 +115,7 @@ public final class StranglerProxy implements AutoCloseable {
 
     /**
      * Like {@link #start(ProxyConfig)}, and hands every compared or failed shadow result to {@code listener} (on a
-     * compare thread).
+     * compare thread or a shadow event loop).
      */
     public static StranglerProxy start(ProxyConfig config, ShadowResultListener listener) {
         requireNonNull(config, "config");
@@ -225,12 +227,12 @@ public final class StranglerProxy implements AutoCloseable {
                     throw e;
                 }
             }
+            // Last, so that the shadow loops, compare threads and store writer it lowers at once are running.
+            BackgroundThreads background = BackgroundThreads.start(config.shadowing().backgroundCpu());
             StranglerProxy proxy = new StranglerProxy(group, upstreams, runtime, shadows, store, admin, rollback,
-                    toggleService, List.copyOf(recorders), registry, server);
+                    toggleService, List.copyOf(recorders), registry, server, background);
             log.info("strangler listening on {} ({} transport, {} I/O threads, {} routes, shadow work {})",
-                    proxy.address(), transport.name(), threads, routes.size(), ThreadPriorities.applied()
-                            ? "at lower CPU priority" : "at the same CPU priority as served traffic (start the JVM "
-                            + "with -XX:ThreadPriorityPolicy=1, as ./strangler does, to lower it)");
+                    proxy.address(), transport.name(), threads, routes.size(), background.describe());
             return proxy;
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -276,6 +278,11 @@ public final class StranglerProxy implements AutoCloseable {
         return store;
     }
 
+    /** The lowering of background threads' CPU scheduling. */
+    public BackgroundThreads backgroundThreads() {
+        return backgroundThreads;
+    }
+
     /** Requests received and not yet answered. */
     public int inFlight() {
         return runtime.inFlight();
@@ -319,6 +326,7 @@ public final class StranglerProxy implements AutoCloseable {
         admin.ifPresent(AdminServer::close);
         rollback.close();
         runtime.toggles().close();
+        backgroundThreads.close();
         registry.close();
         log.info("strangler stopped");
     }

@@ -58,7 +58,7 @@ public final class ConfigLoader {
             "dir");
     private static final Set<String> PILOT_KEYS = Set.of("userFrom", "users", "percentage", "header", "headerValue");
     private static final Set<String> SHADOWING_KEYS = Set.of("ioThreads", "compareThreads", "compareQueue",
-            "comparePendingBytes");
+            "comparePendingBytes", "backgroundCpu");
     private static final Set<String> SHADOW_KEYS = Set.of("sampleRate", "methods", "maxBodyBytes", "maxConcurrent",
             "timeout");
     private static final Set<String> BREAKER_KEYS = Set.of("failureRateThreshold", "slowCallThreshold",
@@ -257,7 +257,18 @@ public final class ConfigLoader {
                     integer("shadowing.compareThreads", n.path("compareThreads"), d.compareThreads(), 1, 256),
                     integer("shadowing.compareQueue", n.path("compareQueue"), d.compareQueue(), 1, 1_000_000),
                     size("shadowing.comparePendingBytes", n.path("comparePendingBytes"), d.comparePendingBytes(), 1,
-                            1L << 40));
+                            1L << 40),
+                    backgroundCpu(n.path("backgroundCpu"), d.backgroundCpu()));
+        }
+
+        BackgroundCpu backgroundCpu(JsonNode n, BackgroundCpu d) {
+            String name = string("shadowing.backgroundCpu", n, d.configName());
+            if (!BackgroundCpu.configNames().contains(name)) {
+                errors.add("shadowing.backgroundCpu: '" + name + "' (expected: one of " + BackgroundCpu.configNames()
+                        + ")");
+                return d;
+            }
+            return BackgroundCpu.valueOf(name.toUpperCase(java.util.Locale.ROOT));
         }
 
         ListenConfig listen(JsonNode n) {

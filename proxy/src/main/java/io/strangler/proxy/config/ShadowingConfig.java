@@ -8,8 +8,10 @@ package io.strangler.proxy.config;
  * @param compareQueue comparisons waiting for a compare thread at most; beyond it a shadow result is skipped with
  *     reason {@code compare_queue_full}
  * @param comparePendingBytes captured body bytes waiting for comparison at most; beyond it: {@code compare_queue_full}
+ * @param backgroundCpu how the kernel schedules shadow, compare, store and capture threads against served ones
  */
-public record ShadowingConfig(int ioThreads, int compareThreads, int compareQueue, long comparePendingBytes) {
+public record ShadowingConfig(int ioThreads, int compareThreads, int compareQueue, long comparePendingBytes,
+        BackgroundCpu backgroundCpu) {
 
     public static final long DEFAULT_COMPARE_PENDING_BYTES = 64L << 20;
 
@@ -19,9 +21,10 @@ public record ShadowingConfig(int ioThreads, int compareThreads, int compareQueu
                     + ioThreads + ", " + compareThreads + ", " + compareQueue + ", " + comparePendingBytes
                     + " (expected: >= 1)");
         }
+        java.util.Objects.requireNonNull(backgroundCpu, "backgroundCpu");
     }
 
     public static ShadowingConfig defaults() {
-        return new ShadowingConfig(1, 1, 4096, DEFAULT_COMPARE_PENDING_BYTES);
+        return new ShadowingConfig(1, 1, 4096, DEFAULT_COMPARE_PENDING_BYTES, BackgroundCpu.IDLE);
     }
 }

@@ -18,7 +18,7 @@ public enum ProxyMeters {
     SHADOW_OUTCOMES("strangler.shadow.outcomes", Meter.Type.COUNTER, "route", "outcome", "reason"),
     /** Shadow calls and their latency (sent to response complete), by shadow upstream and status class. */
     SHADOW_CALLS("strangler.shadow.calls", Meter.Type.TIMER, "route", "upstream", "status"),
-    /** Time spent comparing one pair of responses, on the compare threads. */
+    /** Time spent comparing one pair of responses (on a compare thread or a shadow event loop). */
     SHADOW_COMPARE("strangler.shadow.compare", Meter.Type.TIMER, "route"),
     /** Comparisons waiting for a compare thread. */
     SHADOW_COMPARE_QUEUE("strangler.shadow.compare.queue", Meter.Type.GAUGE),

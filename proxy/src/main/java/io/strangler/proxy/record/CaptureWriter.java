@@ -14,10 +14,12 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
@@ -28,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * Writes capture records to rotated, gzip-compressed JSON Lines files in one directory, on a thread of its own.
  *
  * <p>{@link #offer} never blocks and never does I/O, so the event loops may call it: a record goes into a bounded
- * queue or, when the queue is full, is dropped and counted. The writer thread redacts (the store's rules), writes,
+ * lock-free queue or, when the queue is full, is dropped and counted. It takes no lock and wakes no thread: the
+ * writer runs at a low CPU priority ({@code shadowing.backgroundCpu}), and a lock it held while waiting for a CPU
+ * would stall the event loop. The writer instead looks at the queue every 10 ms while records arrive, backing off to
+ * every 100 ms when none do. The writer thread redacts (the store's rules), writes,
  * flushes after each batch (so a crash loses at most the batch being written, and a reader sees everything before
  * it), rotates to a new file after {@code rotateBytes} of uncompressed lines and deletes the oldest files beyond
  * {@code maxFiles}, which caps the disk used. A write that fails (disk full, directory gone or read-only) turns
@@ -42,8 +47,9 @@ public final class CaptureWriter implements AutoCloseable {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(
             ZoneOffset.UTC);
     private static final int BATCH = 256;
-    private static final CaptureRecord STOP = new CaptureRecord(java.time.Instant.EPOCH, "", "", "", "",
-            java.util.Map.of(), new byte[0], 0, java.util.Map.of(), new byte[0], 0, "");
+    private static final long BUSY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long IDLE_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long FINISH_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /**
      * @param dir where the files go (created if missing)
@@ -61,7 +67,8 @@ public final class CaptureWriter implements AutoCloseable {
     private final BooleanSupplier keepOpen;
     private final Redactor redactor;
     private final Clock clock;
-    private final BlockingQueue<CaptureRecord> queue;
+    private final Queue<CaptureRecord> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
     private final Thread thread;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
@@ -88,8 +95,7 @@ public final class CaptureWriter implements AutoCloseable {
         this.settings = settings;
         this.redactor = redactor;
         this.clock = clock;
-        this.queue = new ArrayBlockingQueue<>(settings.queueSize());
-        this.thread = new Thread(this::run, "strangler-capture-writer");
+        this.thread = new Thread(this::run, io.strangler.proxy.ThreadPriorities.CAPTURE_WRITER);
         thread.setDaemon(true);
         thread.setPriority(io.strangler.proxy.ThreadPriorities.BACKGROUND);
     }
@@ -100,10 +106,16 @@ public final class CaptureWriter implements AutoCloseable {
             tooLarge.incrementAndGet();
             return false;
         }
-        if (failed || closing || !queue.offer(r)) {
+        if (failed || closing) {
             dropped.incrementAndGet();
             return false;
         }
+        if (queued.incrementAndGet() > settings.queueSize()) {
+            queued.decrementAndGet();
+            dropped.incrementAndGet();
+            return false;
+        }
+        queue.offer(r);
         if (!started.get() && started.compareAndSet(false, true)) {
             thread.start();
         }
@@ -148,26 +160,41 @@ public final class CaptureWriter implements AutoCloseable {
 
     private void run() {
         List<CaptureRecord> batch = new ArrayList<>(BATCH);
+        long lastRecord = System.nanoTime();
+        long pause = BUSY_PAUSE_NANOS;
         try {
             while (true) {
-                CaptureRecord first = queue.poll(1, TimeUnit.SECONDS);
-                if (first == null) {
-                    if (out != null && !keepOpen.getAsBoolean()) {
+                // Read before draining: once closing is seen, a drain that finds nothing means nothing more comes
+                // (offer refuses records once closing is set).
+                boolean stop = closing;
+                CaptureRecord r;
+                while (batch.size() < BATCH && (r = queue.poll()) != null) {
+                    batch.add(r);
+                }
+                if (!batch.isEmpty()) {
+                    queued.addAndGet(-batch.size());
+                    write(batch);
+                    lastRecord = System.nanoTime();
+                    pause = BUSY_PAUSE_NANOS;
+                    if (batch.size() == BATCH) {
+                        batch.clear();
+                        continue;
+                    }
+                    batch.clear();
+                } else if (stop) {
+                    break;
+                } else {
+                    if (out != null && System.nanoTime() - lastRecord > FINISH_AFTER_NANOS
+                            && !keepOpen.getAsBoolean()) {
                         finishFile();
                     }
-                    continue;
+                    pause = Math.min(pause * 2, IDLE_PAUSE_NANOS);
                 }
-                batch.add(first);
-                queue.drainTo(batch, BATCH - 1);
-                boolean stop = batch.remove(STOP);
-                write(batch);
-                batch.clear();
-                if (stop) {
+                LockSupport.parkNanos(this, pause);
+                if (Thread.interrupted()) {
                     break;
                 }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } finally {
             finishFile();
         }
@@ -255,11 +282,12 @@ public final class CaptureWriter implements AutoCloseable {
         if (started.compareAndSet(false, true)) {
             return;
         }
+        LockSupport.unpark(thread);
         try {
-            if (!queue.offer(STOP, 10, TimeUnit.SECONDS)) {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+            if (thread.isAlive()) {
                 thread.interrupt();
             }
-            thread.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

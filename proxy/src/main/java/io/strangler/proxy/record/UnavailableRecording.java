@@ -10,7 +10,7 @@ import java.util.Set;
 /**
  * Records, for routes with {@code recordWhenCandidateUnavailable}, the shadowed requests whose copy failed because
  * the candidate could not be reached (refused, or the connect timed out): their request and legacy's answer are in
- * the shadow result. Runs on the compare threads; {@link Recorder#offer} never blocks.
+ * the shadow result. Runs on compare threads and shadow event loops; {@link Recorder#offer} never blocks.
  */
 public final class UnavailableRecording implements ShadowResultListener {
 

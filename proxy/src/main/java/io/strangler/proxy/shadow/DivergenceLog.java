@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * exists. At most one line per route, endpoint and outcome every {@code intervalMillis}, so a systematic
  * difference on a busy endpoint does not flood the log; the metrics count every one.
  *
- * <p>Thread-safe; called on compare threads.
+ * <p>Thread-safe; called on compare threads and shadow event loops.
  */
 public final class DivergenceLog implements ShadowResultListener {
 

@@ -95,17 +95,20 @@ public final class ShadowDispatcher implements AutoCloseable {
         this.noise = requireNonNull(noise, "noise");
         this.listener = requireNonNull(listener, "listener");
         this.clock = requireNonNull(clock, "clock");
-        this.group = transport.newGroup(config.ioThreads(), "strangler-shadow",
+        this.group = transport.newGroup(config.ioThreads(), ThreadPriorities.SHADOW_LOOP,
                 ThreadPriorities.BACKGROUND);
         AtomicInteger threadIds = new AtomicInteger();
         this.compareExecutor = new ThreadPoolExecutor(config.compareThreads(), config.compareThreads(), 0,
                 TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.compareQueue()), r -> {
-                    Thread t = new Thread(r, "strangler-compare-" + threadIds.incrementAndGet());
+                    Thread t = new Thread(r, ThreadPriorities.COMPARE + threadIds.incrementAndGet());
                     t.setDaemon(true);
                     t.setPriority(ThreadPriorities.BACKGROUND);
                     return t;
                 }, new ThreadPoolExecutor.AbortPolicy());
         compareExecutor.prestartAllCoreThreads();
+        // Start the loops now rather than with the first shadow call, so that their threads are there to be lowered
+        // (BackgroundThreads) when the proxy starts, and the first call pays no thread start.
+        group.forEach(loop -> loop.submit(() -> { }).syncUninterruptibly());
         TaggedBulkheadMetrics.ofBulkheadRegistry(bulkheads).bindTo(registry);
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
         Gauge.builder(ProxyMeters.SHADOW_COMPARE_QUEUE.meterName(), compareExecutor, e -> e.getQueue().size())
@@ -203,10 +206,10 @@ public final class ShadowDispatcher implements AutoCloseable {
                 && route.guards().tryAcquireSecondary();
         int bodyBytes = request.content().readableBytes();
         byte[] body = bodyBytes == 0 ? NO_BYTES : ByteBufUtil.getBytes(request.content());
-        ShadowExchange exchange = new ShadowExchange(this, route,
-                new ComparedRequest(route.routeId(), request.method().name(), RequestTarget.path(target)), target, headers, body,
-                requestId, clock.instant(), secondary);
         EventLoop loop = group.next();
+        ShadowExchange exchange = new ShadowExchange(this, loop, route,
+                new ComparedRequest(route.routeId(), request.method().name(), RequestTarget.path(target)), target,
+                headers, body, requestId, clock.instant(), secondary);
         send(new ShadowCall(exchange, route, false, loop, copyOf(request, target, headers, preserveHost,
                 route.upstream())), loop);
         if (secondary) {
@@ -247,11 +250,20 @@ public final class ShadowDispatcher implements AutoCloseable {
     }
 
 
+    /** The served side reported last, on a thread serving clients: {@link #complete} runs on {@code loop}. */
+    void completeOn(EventLoop loop, ShadowExchange exchange) {
+        try {
+            loop.execute(() -> complete(exchange));
+        } catch (RejectedExecutionException e) {
+            skipped(exchange.route(), SkipReason.SHUTTING_DOWN);
+        }
+    }
+
     /**
-     * Both sides reported: count skips at once, queue the rest for comparison. Runs on either side's thread;
-     * {@code onShadowLoop} when that is a shadow event loop (the shadow side reported last).
+     * Every side reported: count skips at once, compare small answers here, queue the rest for a compare thread. Runs
+     * on the exchange's shadow event loop.
      */
-    void complete(ShadowExchange exchange, boolean onShadowLoop) {
+    void complete(ShadowExchange exchange) {
         ShadowExchange.Side served = exchange.served();
         ShadowExchange.Side shadow = exchange.shadow();
         SkipReason skipped = served.skipped() != null ? served.skipped() : shadow.skipped();
@@ -261,9 +273,9 @@ public final class ShadowDispatcher implements AutoCloseable {
         }
         ShadowExchange.Side secondary = exchange.secondary();
         long bytes = (long) served.bytes() + shadow.bytes() + (secondary == null ? 0 : secondary.bytes());
-        if (bytes <= INLINE_COMPARE_BYTES && onShadowLoop) {
-            // Small answers, and the shadow side finished last: compare here, on the shadow loop, rather than wake
-            // a compare thread for microseconds of work (one thread less competing for the cores per request).
+        if (bytes <= INLINE_COMPARE_BYTES) {
+            // Small answers: compare here, on the shadow loop, rather than wake a compare thread for microseconds of
+            // work (one thread less competing for the cores per request).
             compare(exchange);
             return;
         }
@@ -286,7 +298,7 @@ public final class ShadowDispatcher implements AutoCloseable {
         }
     }
 
-    /** Bodies up to this many bytes in all are compared on the shadow event loop that completed the exchange. */
+    /** Bodies up to this many bytes in all are compared on the exchange's shadow event loop. */
     static final int INLINE_COMPARE_BYTES = 8 * 1024;
 
     /**

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Where the halves of one shadowed request meet: the served side reports from the client's event loop, the
  * shadow side (and the secondary legacy call, if any) from a shadow event loop, and whichever arrives last hands
- * them to the dispatcher. No side ever waits for another.
+ * them to the dispatcher, which always goes on on the exchange's shadow loop. No side ever waits for another.
  *
  * <p>Thread-safe. Each side reports once; later reports from the same side are ignored, so the served path may
  * report defensively when it ends. Each side's field is written only by its own thread before the countdown, and
@@ -34,6 +34,7 @@ public final class ShadowExchange {
     }
 
     private final ShadowDispatcher dispatcher;
+    private final io.netty.channel.EventLoop loop;
     private final ShadowRoute route;
     private final ComparedRequest request;
     private final String target;
@@ -47,10 +48,11 @@ public final class ShadowExchange {
     private Side secondary;
 
     /** @param withSecondary true if a secondary legacy call was sent too, so three sides report */
-    ShadowExchange(ShadowDispatcher dispatcher, ShadowRoute route, ComparedRequest request, String target,
-            io.netty.handler.codec.http.HttpHeaders headers, byte[] body, String requestId, Instant at,
-            boolean withSecondary) {
+    ShadowExchange(ShadowDispatcher dispatcher, io.netty.channel.EventLoop loop, ShadowRoute route,
+            ComparedRequest request, String target, io.netty.handler.codec.http.HttpHeaders headers, byte[] body,
+            String requestId, Instant at, boolean withSecondary) {
         this.dispatcher = dispatcher;
+        this.loop = loop;
         this.route = route;
         this.request = request;
         this.target = target;
@@ -106,10 +108,20 @@ public final class ShadowExchange {
         }
     }
 
-    /** @param onShadowLoop the side that arrived is a shadow call, on its shadow event loop */
+    /**
+     * @param onShadowLoop the side that arrived is a shadow call, on its shadow event loop (or, when the loops were
+     *     stopping, a skipped call on the thread that found that: the exchange is then only counted as skipped)
+     */
     private void arrive(boolean onShadowLoop) {
         if (pending.decrementAndGet() == 0) {
-            dispatcher.complete(this, onShadowLoop);
+            if (onShadowLoop) {
+                dispatcher.complete(this);
+            } else {
+                // The served side came last, on a thread serving clients: hand the rest to the shadow loop, through
+                // its lock-free task queue. Waking a compare thread from here would take the compare queue's lock,
+                // which a background thread running at SCHED_IDLE may hold while it waits for a CPU.
+                dispatcher.completeOn(loop, this);
+            }
         }
     }
 
@@ -122,7 +134,7 @@ public final class ShadowExchange {
     }
 
     /**
-     * The request as forwarded. Read on a compare thread: the headers object is not changed after the served side
+     * The request as forwarded. Read on a shadow loop or compare thread: the headers object is not changed after the served side
      * was sent, and the countdown orders that before this read.
      */
     ShadowResult.RecordedRequest recorded() {

@@ -12,7 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The outcome of shadowing one request, handed to {@link ShadowResultListener}s on a compare thread.
+ * The outcome of shadowing one request, handed to {@link ShadowResultListener}s on a compare thread or
+ * a shadow event loop.
  *
  * @param request route, method and path
  * @param recorded the request as forwarded (target with query, headers, body), for samples

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps divergences in the database without ever making the served path wait for it.
  *
- * <p>Results arrive on compare threads (skips on event loops): counts go into in-memory adders at once, samples
+ * <p>Results arrive on compare threads and shadow event loops (skips on any event loop): counts go into in-memory adders at once, samples
  * into a bounded queue. One writer thread flushes every {@code store.flushInterval}: counts and latency histograms
  * are added to per-minute rows of this instance, samples are redacted and inserted. When the database is
  * unreachable nothing counted is lost (counts stay in memory and are written once it is back); samples beyond the
@@ -114,7 +114,7 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
         this.dropped = Counter.builder(ProxyMeters.STORE_SAMPLES_DROPPED.meterName()).register(registry);
         Gauge.builder(ProxyMeters.STORE_QUEUE.meterName(), queue, ArrayBlockingQueue::size).register(registry);
         Gauge.builder(ProxyMeters.STORE_REACHABLE.meterName(), this, s -> s.reachable ? 1 : 0).register(registry);
-        this.writer = new Thread(this::writeLoop, "strangler-store-writer");
+        this.writer = new Thread(this::writeLoop, io.strangler.proxy.ThreadPriorities.STORE_WRITER);
         this.writer.setDaemon(true);
         this.writer.setPriority(io.strangler.proxy.ThreadPriorities.BACKGROUND);
     }

@@ -83,6 +83,7 @@ class ConfigLoaderTest {
                   other: { url: "http://x:1/base" }
                 routes:
                   - { id: r, match: { pathPrefix: api, methods: [GET, "G T"] }, legacy: other, mode: canary }
+                shadowing: { backgroundCpu: lowest }
                 """;
 
         assertThatThrownBy(() -> loader.parse(broken, "t.yaml"))
@@ -95,7 +96,8 @@ class ConfigLoaderTest {
                         .anyMatch(s -> s.startsWith("routes[0].match.methods[1]: 'G T'"))
                         .anyMatch(s -> s.startsWith("routes[0].mode: 'canary' (expected: one of legacy, shadow, pilot, "
                                 + "candidate)"))
-                        .hasSize(7));
+                        .contains("shadowing.backgroundCpu: 'lowest' (expected: one of [idle, low, normal])")
+                        .hasSize(8));
     }
 
     @Test
@@ -104,7 +106,7 @@ class ConfigLoaderTest {
                 upstreams:
                   legacy: { url: http://127.0.0.1:9001 }
                   candidate: { url: http://127.0.0.1:9002, responseTimeout: 3s }
-                shadowing: { ioThreads: 2, compareThreads: 3, compareQueue: 100, comparePendingBytes: 8MiB }
+                shadowing: { ioThreads: 2, compareThreads: 3, compareQueue: 100, comparePendingBytes: 8MiB, backgroundCpu: low }
                 comparison: { endpointIdPatterns: ["SKU-[0-9]+"], noiseRatio: 0.8, noiseMinSamples: 50, noiseMaxPaths: 500 }
                 routes:
                   - id: orders
@@ -137,7 +139,7 @@ class ConfigLoaderTest {
         assertThat(orders.compare().numericTolerance()).isEqualTo(0.001);
         assertThat(orders.compare().normalize()).singleElement().satisfies(n -> assertThat(n.name()).isEqualTo("uuid"));
         assertThat(orders.compare().maxBodyBytes()).isEqualTo(64 * 1024);
-        assertThat(c.shadowing()).isEqualTo(new ShadowingConfig(2, 3, 100, 8L << 20));
+        assertThat(c.shadowing()).isEqualTo(new ShadowingConfig(2, 3, 100, 8L << 20, BackgroundCpu.LOW));
         assertThat(c.comparison()).isEqualTo(new ComparisonConfig(List.of("SKU-[0-9]+"), 0.8, 50, 500));
         RouteConfig rest = c.routes().get(1);
         assertThat(rest.shadow()).isEqualTo(ShadowPolicy.defaults());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.strangler.comparator.Comparison;
 import io.strangler.comparator.DifferenceKind;
+import io.strangler.proxy.config.BackgroundCpu;
 import io.strangler.proxy.shadow.ShadowOutcome;
 import io.strangler.proxy.shadow.ShadowResult;
 import io.strangler.proxy.testing.Fixtures;
@@ -89,13 +90,44 @@ class ShadowIT {
             });
             assertThat(result.served().orElseThrow().duration()).isPositive();
             assertThat(proxy.outcomes("orders", "diverged", "diverged")).isEqualTo(1);
-            // The shadow side's threads ask for less CPU than the served side's (see ThreadPriorities).
+            // The shadow side's threads run only on CPU time served traffic leaves (see BackgroundThreads): the
+            // shadow loop, the compare thread and the store writer at least.
+            assertThat(proxy.proxy().backgroundThreads().effective()).isEqualTo(BackgroundCpu.IDLE);
+            assertThat(proxy.proxy().backgroundThreads().lowered()).isGreaterThanOrEqualTo(2);
+            // And they ask for less CPU in Java terms too, which is what is left where the kernel policy cannot change.
             java.util.Map<String, Integer> priorities = new java.util.TreeMap<>();
             Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("strangler-"))
                     .forEach(t -> priorities.put(t.getName().replaceAll("-\\d+", ""), t.getPriority()));
             assertThat(priorities).containsEntry("strangler-shadow", Thread.MIN_PRIORITY)
                     .containsEntry("strangler-compare", Thread.MIN_PRIORITY)
                     .containsEntry("strangler-io", Thread.NORM_PRIORITY);
+        }
+    }
+
+    @Test
+    void shouldCompareWhenLegacyAnswersAfterTheCandidate() throws Exception {
+        // Legacy answers 300 ms after the candidate: the served side reports last, on a thread serving clients, and
+        // the exchange goes on on the shadow loop. Both a small and a large (over the inline limit) pair.
+        String big = "{\"items\":\"" + "x".repeat(20_000) + "\"}";
+        try (TestUpstream legacy = TestUpstream.http((ctx, req) -> {
+                 String body = req.uri().endsWith("big") ? big : "{\"id\":5,\"price\":1}";
+                 FullHttpResponse res = Fixtures.jsonResponse(body);
+                 ctx.executor().schedule(() -> ctx.writeAndFlush(res), 300, java.util.concurrent.TimeUnit.MILLISECONDS);
+             });
+             TestUpstream candidate = TestUpstream.http((ctx, req) -> ctx.writeAndFlush(Fixtures.jsonResponse(
+                     req.uri().endsWith("big") ? big : "{\"id\":5,\"price\":2}")));
+             ProxyUnderTest proxy = ProxyUnderTest.start(config(legacy, candidate, ""), results)) {
+
+            assertThat(proxy.get("/api/orders/5").statusCode()).isEqualTo(200);
+            ShadowResult small = results.next();
+            assertThat(proxy.get("/api/orders/5/big").statusCode()).isEqualTo(200);
+            ShadowResult large = results.next();
+
+            assertThat(small.outcome()).isEqualTo(ShadowOutcome.DIVERGED);
+            assertThat(small.comparison().orElseThrow().differences()).extracting(d -> d.path())
+                    .containsExactly("$.price");
+            assertThat(small.served().orElseThrow().duration()).isGreaterThan(small.shadow().orElseThrow().duration());
+            assertThat(large.outcome()).isEqualTo(ShadowOutcome.MATCHED);
         }
     }
 
