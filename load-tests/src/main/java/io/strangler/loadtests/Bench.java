@@ -15,6 +15,7 @@ public final class Bench {
                            [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 10000]
               shadow-cost  Strangler with shadowing off vs on (healthy candidate)
                            [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 5000] [--io-threads 1]
+               [--background-cpu idle|low|normal]  (the proxy's shadowing.backgroundCpu)
                [--candidate-cpu normal|idle]  (idle: the candidate backend runs at SCHED_IDLE, as if elsewhere)
               isolation    served latency with a healthy, hung, 2 s slow and 50%-failing candidate
                            [--rate 2000] [--seconds 10] [--warmup 3] [--rounds 3] [--connections 32]

@@ -29,7 +29,7 @@ public final class IsolationBenchmark {
     }
 
     private static final List<Scenario> SCENARIOS = List.of(
-            new Scenario("shadow off", "off", "legacy", "healthy", false),
+            new Scenario("shadow off", "plain", "legacy", "healthy", false),
             new Scenario("shadow on, healthy candidate", "healthy", "shadow", "healthy", false),
             new Scenario("shadow on, candidate hangs", "hang", "shadow", "hang", false),
             new Scenario("shadow on, candidate takes 2 s", "slow", "shadow", "slow", false),

@@ -102,6 +102,31 @@ final class ProxyProcess implements AutoCloseable {
         return -1;
     }
 
+    /**
+     * The proxy's shadow outcome counters for one route, from its admin listener's {@code /metrics} (default port
+     * 8081): "outcome/reason" to count, e.g. {@code diverged/diverged} or {@code skipped/bulkhead_full}.
+     */
+    java.util.Map<String, Double> shadowOutcomes(String route) throws IOException, InterruptedException {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        String text = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                "http://127.0.0.1:8081/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        Pattern line = Pattern.compile("^strangler_shadow_outcomes_total\\{(.*)\\} (\\S+)$", Pattern.MULTILINE);
+        java.util.Map<String, Double> counts = new java.util.TreeMap<>();
+        Matcher m = line.matcher(text);
+        while (m.find()) {
+            java.util.Map<String, String> tags = new java.util.HashMap<>();
+            Matcher t = Pattern.compile("(\\w+)=\"([^\"]*)\"").matcher(m.group(1));
+            while (t.find()) {
+                tags.put(t.group(1), t.group(2));
+            }
+            if (route.equals(tags.get("route"))) {
+                counts.merge(tags.get("outcome") + "/" + tags.get("reason"), Double.parseDouble(m.group(2)),
+                        Double::sum);
+            }
+        }
+        return counts;
+    }
+
     /** CPU time the process has used so far, in seconds (user + system), or -1 where there is no /proc. */
     double cpuSeconds() {
         try {

@@ -17,15 +17,36 @@ import org.HdrHistogram.Histogram;
  *
  * <pre>
  * ./strangler bench shadow-cost [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 5000]
- *     [--io-threads 1] [--candidate-cpu normal|idle]
+ *     [--io-threads 1] [--background-cpu idle|low|normal] [--candidate-cpu normal|idle]
  * </pre>
  *
- * <p>{@code --candidate-cpu idle} runs the candidate backend's thread at {@code SCHED_IDLE}, as a stand-in for a
+ * <p>{@code --background-cpu} sets the proxy's {@code shadowing.backgroundCpu}. {@code --candidate-cpu idle} runs the candidate backend's thread at {@code SCHED_IDLE}, as a stand-in for a
  * candidate on machines of its own; by default it competes for the same cores as everything else.
  */
 final class ShadowCostBenchmark {
 
     private ShadowCostBenchmark() {
+    }
+
+    /** Adds the counts that grew from {@code from} to {@code to}. */
+    private static void add(Map<String, Double> sum, Map<String, Double> from, Map<String, Double> to) {
+        to.forEach((k, v) -> sum.merge(k, v - from.getOrDefault(k, 0.0), Double::sum));
+    }
+
+    /** "98.7% of 123,456 (skipped: bulkhead_full 1,234)". */
+    static String share(Map<String, Double> outcomes) {
+        double total = outcomes.values().stream().mapToDouble(Double::doubleValue).sum();
+        double compared = outcomes.entrySet().stream().filter(e -> e.getKey().startsWith("matched/")
+                || e.getKey().startsWith("diverged/")).mapToDouble(Map.Entry::getValue).sum();
+        StringBuilder other = new StringBuilder();
+        outcomes.forEach((k, v) -> {
+            if (v > 0 && !k.startsWith("matched/") && !k.startsWith("diverged/")) {
+                other.append(other.length() == 0 ? "" : ", ").append(k).append(' ')
+                        .append(String.format(Locale.ROOT, "%,.0f", v));
+            }
+        });
+        return String.format(Locale.ROOT, "%.1f%% of %,.0f", total == 0 ? 0 : 100 * compared / total, total)
+                + (other.length() == 0 ? "" : " (" + other + ")");
     }
 
     static void run(Map<String, String> opt) throws Exception {
@@ -39,6 +60,8 @@ final class ShadowCostBenchmark {
         if (!candidateCpu.equals("normal") && !candidateCpu.equals("idle")) {
             throw new IllegalArgumentException("--candidate-cpu: '" + candidateCpu + "' (expected: normal or idle)");
         }
+        // The proxy's shadowing.backgroundCpu; checked by the proxy's own config validation.
+        String backgroundCpu = opt.getOrDefault("background-cpu", "idle");
         Path jar = ProxyProcess.jar(opt.get("jar"));
         try (Backend legacy = new Backend(Backend.Behaviour.FAST, 1);
              Backend candidate = new Backend(Backend.Behaviour.FAST, 1)) {
@@ -48,10 +71,12 @@ final class ShadowCostBenchmark {
                 candidate.runAtIdlePriority();
             }
             String yaml = "listen: { host: 127.0.0.1, port: 0, ioThreads: " + ioThreads + " }\n"
+                    + "shadowing: { backgroundCpu: " + backgroundCpu + " }\n"
                     + Bench.upstreamsYaml(legacy, candidate)
                     + "routes:\n"
-                    + "  - { id: off, match: { pathPrefix: /off }, legacy: legacy, candidate: candidate, mode: legacy }\n"
-                    + "  - { id: on, match: { pathPrefix: /on }, legacy: legacy, candidate: candidate, mode: shadow }\n";
+                    + "  - { id: plain, match: { pathPrefix: /off }, legacy: legacy, candidate: candidate, mode: legacy }\n"
+                    + "  - { id: shadowed, match: { pathPrefix: /on }, legacy: legacy, candidate: candidate, "
+                    + "mode: shadow }\n";
             Map<String, String> paths = new LinkedHashMap<>();
             paths.put("shadow off", "/off/items/1");
             paths.put("shadow on", "/on/items/1");
@@ -61,23 +86,34 @@ final class ShadowCostBenchmark {
             Map<String, long[]> openN = new LinkedHashMap<>();
             Map<String, double[]> closedSeconds = new LinkedHashMap<>();
             Map<String, double[]> cpu = new LinkedHashMap<>();
+            Map<String, Double> closedOutcomes = new java.util.TreeMap<>();
+            Map<String, Double> openOutcomes = new java.util.TreeMap<>();
             try (ProxyProcess proxy = ProxyProcess.start(jar, yaml, Bench.proxyJvm(opt), opt)) {
                 System.out.printf(Locale.ROOT, "shadow-cost: closed loop (%d connections) and open loop at %.0f "
-                        + "req/s, %d s measured (+%d s warm-up) each, %d rounds, %s I/O thread(s), candidate backend "
-                        + "at %s CPU%n", connections, rate, seconds, warmUp, rounds, ioThreads, candidateCpu);
+                        + "req/s, %d s measured (+%d s warm-up) each, %d rounds, %s I/O thread(s), shadow work at %s "
+                        + "CPU, candidate backend at %s CPU%n", connections, rate, seconds, warmUp, rounds, ioThreads,
+                        backgroundCpu, candidateCpu);
                 for (int round = 0; round <= rounds; round++) {
                     for (Map.Entry<String, String> p : paths.entrySet()) {
                         double cpuBefore = proxy.cpuSeconds();
+                        Map<String, Double> before = proxy.shadowOutcomes("shadowed");
                         LoadGenerator.Result closed = LoadGenerator.run(new LoadGenerator.Plan(
                                 LoadGenerator.loopback(proxy.port()), p.getValue(), connections, 0,
                                 Duration.ofSeconds(warmUp), Duration.ofSeconds(seconds), Long.MAX_VALUE));
                         double cpuUsed = proxy.cpuSeconds() - cpuBefore;
+                        Map<String, Double> afterClosed = proxy.shadowOutcomes("shadowed");
                         LoadGenerator.Result open = LoadGenerator.run(new LoadGenerator.Plan(
                                 LoadGenerator.loopback(proxy.port()), p.getValue(), connections, rate,
                                 Duration.ofSeconds(warmUp), Duration.ofSeconds(seconds),
                                 (long) (rate * (seconds + warmUp) * 2)));
                         if (round == 0) {
                             continue;
+                        }
+                        if (p.getKey().equals("shadow on")) {
+                            // Wait for shadow calls still in flight to end, so each phase counts its own.
+                            Thread.sleep(500);
+                            add(closedOutcomes, before, afterClosed);
+                            add(openOutcomes, afterClosed, proxy.shadowOutcomes("shadowed"));
                         }
                         System.out.printf(Locale.ROOT, "round %d  %-10s closed %9.0f req/s p99 %7.3f ms | open p50 "
                                 + "%7.3f ms p99 %7.3f ms p99.9 %7.3f ms  %d errors%n", round, p.getKey(),
@@ -120,6 +156,9 @@ final class ShadowCostBenchmark {
             System.out.print(table);
             System.out.printf(Locale.ROOT, "%nthroughput on/off %.2f (goal >= 0.6), open-loop p99 on/off %.2f "
                     + "(goal <= 1.5)%n", tOn / tOff, pOn / pOff);
+            // What the shadow side did with the copies: a proxy that skips shadowing is fast for no merit.
+            System.out.printf(Locale.ROOT, "shadowed requests compared: closed loop %s; open loop %s%n",
+                    share(closedOutcomes), share(openOutcomes));
             Results results = new Results("shadow-cost");
             Path file = results.csv("shadow,candidate_cpu,connections,open_rate,seconds,rounds,max_rps,cpu_us_per_req,closed_p99_ms,"
                     + "open_p50_ms,open_p99_ms,open_p999_ms,errors", csv);

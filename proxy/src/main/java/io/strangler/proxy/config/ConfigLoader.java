@@ -386,7 +386,12 @@ public final class ConfigLoader {
                     continue;
                 }
                 String id = string(path + ".id", r.path("id"), null);
-                if (id == null) {
+                if (r.path("id").isBoolean()) {
+                    // YAML 1.1 reads on, off, yes, no, true and false unquoted as booleans: `id: on` would be "true".
+                    errors.add(path + ".id: a boolean (YAML reads on, off, yes, no, true and false unquoted as "
+                            + "booleans; quote the id, e.g. id: \"on\")");
+                    id = null;
+                } else if (id == null) {
                     if (r.path("id").isMissingNode()) {
                         errors.add(path + ".id: missing (expected: a unique route id)");
                     }

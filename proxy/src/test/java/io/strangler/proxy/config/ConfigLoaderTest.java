@@ -83,6 +83,7 @@ class ConfigLoaderTest {
                   other: { url: "http://x:1/base" }
                 routes:
                   - { id: r, match: { pathPrefix: api, methods: [GET, "G T"] }, legacy: other, mode: canary }
+                  - { id: on, match: { pathPrefix: /on }, legacy: legacy }
                 shadowing: { backgroundCpu: lowest }
                 """;
 
@@ -97,7 +98,9 @@ class ConfigLoaderTest {
                         .anyMatch(s -> s.startsWith("routes[0].mode: 'canary' (expected: one of legacy, shadow, pilot, "
                                 + "candidate)"))
                         .contains("shadowing.backgroundCpu: 'lowest' (expected: one of [idle, low, normal])")
-                        .hasSize(8));
+                        .contains("routes[1].id: a boolean (YAML reads on, off, yes, no, true and false unquoted as "
+                                + "booleans; quote the id, e.g. id: \"on\")")
+                        .hasSize(9));
     }
 
     @Test
