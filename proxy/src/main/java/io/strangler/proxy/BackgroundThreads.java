@@ -138,15 +138,16 @@ public final class BackgroundThreads implements AutoCloseable {
         }
     }
 
-    private void lower(long tid) {
+    /** Lowers one task; on the scanner thread (tests call it directly). */
+    void lower(long tid) {
         if (effective == BackgroundCpu.IDLE) {
             String failure = run("chrt", "--idle", "--pid", "0", Long.toString(tid));
             if (failure == null && policyOf(tid) == SCHED_IDLE) {
                 lowered++;
                 return;
             }
-            if (failure == null && !Files.exists(TASKS.resolve(Long.toString(tid)))) {
-                return; // the thread ended meanwhile
+            if (ended(tid)) {
+                return; // the thread ended meanwhile, which is why the command failed or found nothing
             }
             warnOnce("could not set SCHED_IDLE on background threads (" + (failure == null ? "policy unchanged"
                     : failure) + "); using nice " + LOW_NICE + " instead");
@@ -158,10 +159,17 @@ public final class BackgroundThreads implements AutoCloseable {
                 lowered++;
                 return;
             }
+            if (ended(tid)) {
+                return;
+            }
             warnOnce("could not lower the CPU priority of background threads (" + failure
                     + "); they keep their Java thread priority");
             effective = BackgroundCpu.NORMAL;
         }
+    }
+
+    private static boolean ended(long tid) {
+        return !Files.exists(TASKS.resolve(Long.toString(tid)));
     }
 
     /** Runs a short command; null if it succeeded, else what went wrong. */

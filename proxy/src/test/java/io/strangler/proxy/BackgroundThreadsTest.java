@@ -58,6 +58,16 @@ class BackgroundThreadsTest {
     }
 
     @Test
+    void shouldKeepThePolicyWhenAThreadEndsBeforeItIsLowered() {
+        try (BackgroundThreads threads = BackgroundThreads.start(BackgroundCpu.IDLE)) {
+            // No such task: chrt fails with "No such process", as for a thread that ended after the listing.
+            threads.lower(Integer.MAX_VALUE);
+
+            assertThat(threads.effective()).isEqualTo(BackgroundCpu.IDLE);
+        }
+    }
+
+    @Test
     void shouldChangeNothingWhenNormal() throws Exception {
         long store = startThread(ThreadPriorities.STORE_WRITER + "-normal");
 
