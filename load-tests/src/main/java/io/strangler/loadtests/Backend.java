@@ -108,12 +108,10 @@ final class Backend implements AutoCloseable {
      */
     void runAtIdlePriority() throws Exception {
         for (io.netty.util.concurrent.EventExecutor loop : group) {
-            // /proc/thread-self links to /proc/<pid>/task/<tid>: read on the loop's own thread.
-            String tid = loop.submit(() -> java.nio.file.Files.readSymbolicLink(
-                    java.nio.file.Path.of("/proc/thread-self")).getFileName().toString()).get(5, TimeUnit.SECONDS);
-            Process chrt = new ProcessBuilder("chrt", "--idle", "--pid", "0", tid).inheritIO().start();
-            if (!chrt.waitFor(5, TimeUnit.SECONDS) || chrt.exitValue() != 0) {
-                throw new IllegalStateException("chrt --idle failed for the backend's thread " + tid);
+            long tid = loop.submit(io.strangler.proxy.BackgroundThreads::currentTaskId).get(5, TimeUnit.SECONDS);
+            String failure = io.strangler.proxy.BackgroundThreads.setIdle(tid);
+            if (failure != null) {
+                throw new IllegalStateException("the backend's thread " + tid + " stays as it is: " + failure);
             }
         }
     }

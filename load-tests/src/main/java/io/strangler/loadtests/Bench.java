@@ -47,12 +47,8 @@ public final class Bench {
 
     /** Extra JVM options for the Strangler process ({@code --proxy-jvm "-Xmx512m -XX:+UseParallelGC"}). */
     static java.util.List<String> proxyJvm(Map<String, String> opt) {
-        java.util.List<String> args = new java.util.ArrayList<>();
         String v = opt.getOrDefault("proxy-jvm", "").trim();
-        if (!v.isEmpty()) {
-            args.addAll(java.util.List.of(v.split("\\s+")));
-        }
-        return args;
+        return v.isEmpty() ? java.util.List.of() : java.util.List.of(v.split("\\s+"));
     }
 
     /** The numeric option {@code name}, or {@code fallback} when it is not given. */

@@ -19,6 +19,9 @@ import java.util.regex.Pattern;
 final class ProxyProcess implements AutoCloseable {
 
     private static final Pattern LISTENING = Pattern.compile("listening on http://([^:]+):(\\d+)");
+    private static final Pattern OUTCOMES = Pattern.compile("^strangler_shadow_outcomes_total\\{(.*)\\} (\\S+)$",
+            Pattern.MULTILINE);
+    private static final Pattern TAG = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
     private final Process process;
     private final Path config;
@@ -110,12 +113,11 @@ final class ProxyProcess implements AutoCloseable {
         java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
         String text = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
                 "http://127.0.0.1:8081/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-        Pattern line = Pattern.compile("^strangler_shadow_outcomes_total\\{(.*)\\} (\\S+)$", Pattern.MULTILINE);
         java.util.Map<String, Double> counts = new java.util.TreeMap<>();
-        Matcher m = line.matcher(text);
+        Matcher m = OUTCOMES.matcher(text);
         while (m.find()) {
             java.util.Map<String, String> tags = new java.util.HashMap<>();
-            Matcher t = Pattern.compile("(\\w+)=\"([^\"]*)\"").matcher(m.group(1));
+            Matcher t = TAG.matcher(m.group(1));
             while (t.find()) {
                 tags.put(t.group(1), t.group(2));
             }

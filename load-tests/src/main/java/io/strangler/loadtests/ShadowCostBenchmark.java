@@ -20,8 +20,9 @@ import org.HdrHistogram.Histogram;
  *     [--io-threads 1] [--background-cpu idle|low|normal] [--candidate-cpu normal|idle]
  * </pre>
  *
- * <p>{@code --background-cpu} sets the proxy's {@code shadowing.backgroundCpu}. {@code --candidate-cpu idle} runs the candidate backend's thread at {@code SCHED_IDLE}, as a stand-in for a
- * candidate on machines of its own; by default it competes for the same cores as everything else.
+ * <p>{@code --background-cpu} sets the proxy's {@code shadowing.backgroundCpu}. {@code --candidate-cpu idle} runs the
+ * candidate backend's thread at {@code SCHED_IDLE}, as a stand-in for a candidate on machines of its own; by default
+ * it competes for the same cores as everything else.
  */
 final class ShadowCostBenchmark {
 

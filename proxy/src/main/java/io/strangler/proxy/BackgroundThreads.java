@@ -141,16 +141,16 @@ public final class BackgroundThreads implements AutoCloseable {
     /** Lowers one task; on the scanner thread (tests call it directly). */
     void lower(long tid) {
         if (effective == BackgroundCpu.IDLE) {
-            String failure = run("chrt", "--idle", "--pid", "0", Long.toString(tid));
-            if (failure == null && policyOf(tid) == SCHED_IDLE) {
+            String failure = setIdle(tid);
+            if (failure == null) {
                 lowered++;
                 return;
             }
             if (ended(tid)) {
                 return; // the thread ended meanwhile, which is why the command failed or found nothing
             }
-            warnOnce("could not set SCHED_IDLE on background threads (" + (failure == null ? "policy unchanged"
-                    : failure) + "); using nice " + LOW_NICE + " instead");
+            warnOnce("could not set SCHED_IDLE on background threads (" + failure + "); using nice " + LOW_NICE
+                    + " instead");
             effective = BackgroundCpu.LOW;
         }
         if (effective == BackgroundCpu.LOW) {
@@ -170,6 +170,23 @@ public final class BackgroundThreads implements AutoCloseable {
 
     private static boolean ended(long tid) {
         return !Files.exists(TASKS.resolve(Long.toString(tid)));
+    }
+
+    /** This thread's kernel task id ({@code /proc/thread-self} links to {@code /proc/<pid>/task/<tid>}). */
+    public static long currentTaskId() throws IOException {
+        return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
+    }
+
+    /**
+     * Puts one of this process's threads at {@code SCHED_IDLE} with {@code chrt --idle}; null if it is there now,
+     * else what went wrong.
+     */
+    public static String setIdle(long tid) {
+        String failure = run("chrt", "--idle", "--pid", "0", Long.toString(tid));
+        if (failure == null && policyOf(tid) != SCHED_IDLE) {
+            return "chrt left the policy of " + tid + " unchanged";
+        }
+        return failure;
     }
 
     /** Runs a short command; null if it succeeded, else what went wrong. */

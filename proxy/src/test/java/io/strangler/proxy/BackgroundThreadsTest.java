@@ -84,9 +84,7 @@ class BackgroundThreadsTest {
         CompletableFuture<Long> tid = new CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
-                // /proc/thread-self links to /proc/<pid>/task/<tid>.
-                tid.complete(Long.parseLong(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName()
-                        .toString()));
+                tid.complete(BackgroundThreads.currentTaskId());
                 end.await();
             } catch (Exception e) {
                 tid.completeExceptionally(e);

@@ -172,15 +172,15 @@ public final class CaptureWriter implements AutoCloseable {
                     batch.add(r);
                 }
                 if (!batch.isEmpty()) {
+                    boolean full = batch.size() == BATCH;
                     queued.addAndGet(-batch.size());
                     write(batch);
+                    batch.clear();
                     lastRecord = System.nanoTime();
                     pause = BUSY_PAUSE_NANOS;
-                    if (batch.size() == BATCH) {
-                        batch.clear();
-                        continue;
+                    if (full) {
+                        continue; // more is waiting
                     }
-                    batch.clear();
                 } else if (stop) {
                     break;
                 } else {
