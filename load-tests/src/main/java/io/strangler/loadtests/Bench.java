@@ -13,10 +13,13 @@ public final class Bench {
             usage: ./strangler bench <scenario> [--name value ...]
               overhead     direct vs Strangler (legacy mode) vs nginx vs HAProxy, one worker each
                            [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 10000]
+                           [--slice-ms 1000] [--guard-ms 200]  (open loop: the targets take turns every slice)
               shadow-cost  Strangler with shadowing off vs on (healthy candidate)
                            [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 5000] [--io-threads 1]
                [--background-cpu idle|low|normal]  (the proxy's shadowing.backgroundCpu)
                [--candidate-cpu normal|idle]  (idle: the candidate backend runs at SCHED_IDLE, as if elsewhere)
+               [--slice-ms 1000] [--guard-ms 200]  (open loop: off and on alternate every slice; the first
+                                                    guard-ms of each slice is sent but not recorded)
               isolation    served latency with a healthy, hung, 2 s slow and 50%-failing candidate
                            [--rate 2000] [--seconds 10] [--warmup 3] [--rounds 3] [--connections 32]
               soak         a long fixed-rate run with shadowing, watching RSS and heap

@@ -39,6 +39,14 @@ import org.HdrHistogram.Histogram;
  * ({@code rate == 0}): every connection sends its next request as soon as the previous answer arrives; that finds
  * the maximum throughput, and its latencies describe only that load.
  *
+ * <p>Alternating targets (open loop only): with more than one target, the due times are cut into slices of
+ * {@link Plan#slice} and the slices go to the targets in turn (A, B, A, B, ...), each with its own connections and
+ * latency histogram. Both targets then see the same minutes of the machine, so drift that lasts seconds (another
+ * process, the hypervisor, a noisy neighbour) hits them alike instead of deciding a comparison made minute against
+ * minute. The first {@link Plan#guard} of every slice is sent but not recorded, so work the previous slice left
+ * behind (a shadow call still in flight) is not charged to the wrong target, and a target's first requests after its
+ * pause do not make it look better than it is.
+ *
  * <p>Bounded: it stops issuing after the duration or {@code maxRequests}, whichever comes first, and gives answers
  * in flight at most {@link #DRAIN} to arrive. Confined to its event loop after {@link #run} starts.
  */
@@ -50,38 +58,81 @@ public final class LoadGenerator {
     /** Due requests waiting for a free connection at most; beyond it they count as errors (dropped). */
     private static final int MAX_BACKLOG = 1_000_000;
 
-    /** What to send and how hard. */
-    public record Plan(InetSocketAddress target, String path, int connections, double rate, Duration warmUp,
-            Duration duration, long maxRequests) {
-        public Plan {
-            if (!target.getAddress().isLoopbackAddress()) {
-                throw new IllegalArgumentException("load only goes to loopback addresses, not " + target);
-            }
-            if (connections < 1 || rate < 0 || maxRequests < 1) {
-                throw new IllegalArgumentException("connections >= 1, rate >= 0, maxRequests >= 1");
+    /** Where load goes: a loopback address and the path every request asks for. */
+    public record Target(InetSocketAddress address, String path) {
+        public Target {
+            if (!address.getAddress().isLoopbackAddress()) {
+                throw new IllegalArgumentException("load only goes to loopback addresses, not " + address);
             }
         }
     }
 
-    /** The measured part of a run (after warm-up). Latencies in microseconds. */
-    /** @param reconnects connections the server closed after an answer ({@code Connection: close}), replaced */
-    public record Result(long requests, long errors, double seconds, Histogram latencyMicros, long reconnects) {
+    /**
+     * What to send and how hard.
+     *
+     * @param slice with several targets, how long each gets the load before the next one does
+     * @param guard the start of each slice that is not recorded; shorter than {@code slice}
+     * @param connections keep-alive connections per target
+     */
+    public record Plan(List<Target> targets, Duration slice, Duration guard, int connections, double rate,
+            Duration warmUp, Duration duration, long maxRequests) {
+        public Plan {
+            targets = List.copyOf(targets);
+            if (targets.isEmpty()) {
+                throw new IllegalArgumentException("at least one target");
+            }
+            if (connections < 1 || rate < 0 || maxRequests < 1) {
+                throw new IllegalArgumentException("connections >= 1, rate >= 0, maxRequests >= 1");
+            }
+            if (targets.size() > 1 && (rate == 0 || slice.isZero() || slice.isNegative() || guard.isNegative()
+                    || guard.compareTo(slice) >= 0)) {
+                throw new IllegalArgumentException("alternating targets need an open loop (rate > 0) and "
+                        + "0 <= guard < slice");
+            }
+        }
+
+        /** One target, the whole time. */
+        public Plan(InetSocketAddress target, String path, int connections, double rate, Duration warmUp,
+                Duration duration, long maxRequests) {
+            this(List.of(new Target(target, path)), Duration.ZERO, Duration.ZERO, connections, rate, warmUp,
+                    duration, maxRequests);
+        }
+    }
+
+    /**
+     * The measured part of a run (after warm-up). Latencies in microseconds.
+     *
+     * @param requests answers recorded, all targets together
+     * @param latencyMicros every recorded latency, all targets together
+     * @param reconnects connections the server closed after an answer ({@code Connection: close}), replaced
+     * @param byTarget each target's own recorded latencies, in the order of {@link Plan#targets}
+     * @param errorsByTarget each target's errors, in the same order
+     */
+    public record Result(long requests, long errors, double seconds, Histogram latencyMicros, long reconnects,
+            List<Histogram> byTarget, List<Long> errorsByTarget) {
         public double throughput() {
             return requests / seconds;
         }
 
         public double percentileMillis(double p) {
-            return latencyMicros.getTotalCount() == 0 ? Double.NaN
-                    : latencyMicros.getValueAtPercentile(p) / 1000.0;
+            return millis(latencyMicros, p);
+        }
+
+        static double millis(Histogram h, double p) {
+            return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(p) / 1000.0;
         }
     }
 
     private final Plan plan;
+    private final int targetCount;
+    private final long sliceNanos;
+    private final long guardNanos;
     private final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final EventLoop loop = group.next();
-    private final Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
-    private final ArrayDeque<Conn> idle = new ArrayDeque<>();
-    private final ArrayDeque<Long> backlog = new ArrayDeque<>();
+    private final List<Histogram> histograms = new ArrayList<>();
+    private final long[] errorsByTarget;
+    private final List<ArrayDeque<Conn>> idle = new ArrayList<>();
+    private final List<ArrayDeque<Long>> backlog = new ArrayList<>();
     private final List<Conn> all = new ArrayList<>();
     private final CompletableFuture<Result> done = new CompletableFuture<>();
     private long startNanos;
@@ -89,7 +140,6 @@ public final class LoadGenerator {
     private long stopIssuingNanos;
     private long issued;
     private long measured;
-    private long errors;
     private long inFlight;
     private ScheduledFuture<?> ticker;
     private boolean stopped;
@@ -98,6 +148,15 @@ public final class LoadGenerator {
 
     private LoadGenerator(Plan plan) {
         this.plan = plan;
+        targetCount = plan.targets().size();
+        sliceNanos = plan.slice().toNanos();
+        guardNanos = plan.guard().toNanos();
+        errorsByTarget = new long[targetCount];
+        for (int i = 0; i < targetCount; i++) {
+            histograms.add(new Histogram(TimeUnit.MINUTES.toMicros(5), 3));
+            idle.add(new ArrayDeque<>());
+            backlog.add(new ArrayDeque<>());
+        }
     }
 
     /** Runs the plan and returns its result; blocks the calling thread (never an event loop). */
@@ -113,7 +172,7 @@ public final class LoadGenerator {
     }
 
     private void start() {
-        Bootstrap b = bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
+        bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
@@ -121,34 +180,38 @@ public final class LoadGenerator {
                         ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(16 << 20));
                     }
                 });
-        List<ChannelFuture> connecting = new ArrayList<>();
-        for (int i = 0; i < plan.connections(); i++) {
-            connecting.add(b.connect(plan.target()));
-        }
-        int[] pending = {connecting.size()};
-        for (ChannelFuture f : connecting) {
-            f.addListener(x -> {
-                if (f.isSuccess()) {
-                    Conn c = new Conn(f.channel());
-                    f.channel().pipeline().addLast(c);
-                    all.add(c);
-                    idle.add(c);
-                } else {
-                    errors++;
-                }
-                if (--pending[0] == 0) {
-                    begin();
-                }
-            });
+        int[] pending = {targetCount * plan.connections()};
+        for (int t = 0; t < targetCount; t++) {
+            for (int i = 0; i < plan.connections(); i++) {
+                int target = t;
+                ChannelFuture f = bootstrap.connect(plan.targets().get(t).address());
+                f.addListener(x -> {
+                    if (f.isSuccess()) {
+                        idle.get(target).add(open(f.channel(), target));
+                    }
+                    if (--pending[0] == 0) {
+                        begin();
+                    }
+                });
+            }
         }
     }
 
+    private Conn open(Channel channel, int target) {
+        Conn c = new Conn(channel, target);
+        channel.pipeline().addLast(c);
+        all.add(c);
+        return c;
+    }
+
     private void begin() {
-        if (all.isEmpty()) {
-            done.completeExceptionally(new IllegalStateException("cannot connect to " + plan.target()));
-            return;
+        for (int t = 0; t < targetCount; t++) {
+            if (idle.get(t).isEmpty()) {
+                done.completeExceptionally(new IllegalStateException("cannot connect to "
+                        + plan.targets().get(t).address()));
+                return;
+            }
         }
-        errors = 0;
         startNanos = System.nanoTime();
         measureFromNanos = startNanos + plan.warmUp().toNanos();
         stopIssuingNanos = measureFromNanos + plan.duration().toNanos();
@@ -156,11 +219,22 @@ public final class LoadGenerator {
             ticker = loop.scheduleAtFixedRate(this::tick, 0, TICK_NANOS, TimeUnit.NANOSECONDS);
         } else {
             ticker = loop.scheduleAtFixedRate(this::checkStop, 10, 10, TimeUnit.MILLISECONDS);
-            for (Conn c : new ArrayList<>(idle)) {
-                idle.remove(c);
-                c.send(System.nanoTime());
+            ArrayDeque<Conn> free = idle.get(0);
+            while (!free.isEmpty()) {
+                free.pollFirst().send(System.nanoTime());
             }
         }
+    }
+
+    /** The target whose slice the due time falls in. */
+    private int targetAt(long intended) {
+        return targetCount == 1 ? 0 : (int) (((intended - startNanos) / sliceNanos) % targetCount);
+    }
+
+    /** Whether a request due then is recorded: after warm-up, and past its slice's guard. */
+    private boolean recorded(long intended) {
+        return intended - measureFromNanos >= 0
+                && (targetCount == 1 || (intended - startNanos) % sliceNanos >= guardNanos);
     }
 
     /** Open loop: issue every request that is due by now, each stamped with the time it was due. */
@@ -175,13 +249,14 @@ public final class LoadGenerator {
         while (issued < due && issued < plan.maxRequests()) {
             long intended = startNanos + (long) (issued * intervalNanos);
             issued++;
-            Conn c = idle.pollFirst();
+            int target = targetAt(intended);
+            Conn c = idle.get(target).pollFirst();
             if (c != null) {
                 c.send(intended);
-            } else if (backlog.size() < MAX_BACKLOG) {
-                backlog.addLast(intended);
+            } else if (backlog.get(target).size() < MAX_BACKLOG) {
+                backlog.get(target).addLast(intended);
             } else {
-                countError(intended);
+                countError(target, intended);
             }
         }
     }
@@ -199,8 +274,11 @@ public final class LoadGenerator {
         stopped = true;
         ticker.cancel(false);
         // Requests still queued were due in the measured window: they never got an answer in time.
-        while (!backlog.isEmpty()) {
-            countError(backlog.pollFirst());
+        for (int t = 0; t < targetCount; t++) {
+            ArrayDeque<Long> queued = backlog.get(t);
+            while (!queued.isEmpty()) {
+                countError(t, queued.pollFirst());
+            }
         }
         if (inFlight == 0) {
             finish();
@@ -213,30 +291,41 @@ public final class LoadGenerator {
         if (done.isDone()) {
             return;
         }
-        errors += inFlight;
         for (Conn c : all) {
+            if (c.busy && c.intended - measureFromNanos >= 0) {
+                errorsByTarget[c.target]++;
+            }
             c.channel.close();
         }
+        Histogram merged = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
+        List<Histogram> copies = new ArrayList<>();
+        List<Long> errors = new ArrayList<>();
+        long errorTotal = 0;
+        for (int t = 0; t < targetCount; t++) {
+            merged.add(histograms.get(t));
+            copies.add(histograms.get(t).copy());
+            errors.add(errorsByTarget[t]);
+            errorTotal += errorsByTarget[t];
+        }
         double seconds = (stopIssuingNanos - measureFromNanos) / 1e9;
-        done.complete(new Result(measured, errors, seconds, histogram.copy(), reconnects));
+        done.complete(new Result(measured, errorTotal, seconds, merged, reconnects, copies, errors));
     }
 
-    private void countError(long intended) {
+    /** Errors count wherever they fall in the measured window, guard or not: an error is never noise. */
+    private void countError(int target, long intended) {
         if (intended - measureFromNanos >= 0) {
-            errors++;
+            errorsByTarget[target]++;
         }
     }
 
     private void completed(Conn c, long intended, boolean ok) {
         inFlight--;
         long now = System.nanoTime();
-        if (intended - measureFromNanos >= 0) {
-            if (ok) {
-                measured++;
-                histogram.recordValue(Math.max(1, (now - intended) / 1000));
-            } else {
-                errors++;
-            }
+        if (!ok) {
+            countError(c.target, intended);
+        } else if (recorded(intended)) {
+            measured++;
+            histograms.get(c.target).recordValue(Math.max(1, (now - intended) / 1000));
         }
         if (stopped) {
             if (inFlight == 0) {
@@ -254,11 +343,11 @@ public final class LoadGenerator {
     private void next(Conn c) {
         long now = System.nanoTime();
         if (plan.rate() > 0) {
-            Long next = backlog.pollFirst();
+            Long next = backlog.get(c.target).pollFirst();
             if (next != null) {
                 c.send(next);
             } else {
-                idle.addLast(c);
+                idle.get(c.target).addLast(c);
             }
         } else if (issued < plan.maxRequests()) {
             issued++;
@@ -270,17 +359,15 @@ public final class LoadGenerator {
      * Replaces a connection the server closed after its answer (nginx does so after {@code keepalive_requests}):
      * a server ending a keep-alive connection politely is not an error, and the load must go on.
      */
-    private void replace() {
+    private void replace(int target) {
         reconnects++;
-        ChannelFuture f = bootstrap.connect(plan.target());
+        ChannelFuture f = bootstrap.connect(plan.targets().get(target).address());
         f.addListener(x -> {
             if (!f.isSuccess()) {
-                errors++;
+                errorsByTarget[target]++;
                 return;
             }
-            Conn c = new Conn(f.channel());
-            f.channel().pipeline().addLast(c);
-            all.add(c);
+            Conn c = open(f.channel(), target);
             if (stopped) {
                 c.channel.close();
             } else {
@@ -289,24 +376,26 @@ public final class LoadGenerator {
         });
     }
 
-    /** One keep-alive connection with at most one request in flight. */
+    /** One keep-alive connection to one target with at most one request in flight. */
     private final class Conn extends SimpleChannelInboundHandler<FullHttpResponse> {
         final Channel channel;
+        final int target;
         long intended;
         boolean busy;
         boolean retired;
 
-        Conn(Channel channel) {
+        Conn(Channel channel, int target) {
             this.channel = channel;
+            this.target = target;
         }
 
         void send(long intendedNanos) {
             intended = intendedNanos;
             busy = true;
             inFlight++;
-            DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
-                    plan.path());
-            req.headers().set(HttpHeaderNames.HOST, plan.target().getHostString() + ":" + plan.target().getPort());
+            Target t = plan.targets().get(target);
+            DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, t.path());
+            req.headers().set(HttpHeaderNames.HOST, t.address().getHostString() + ":" + t.address().getPort());
             channel.writeAndFlush(req, channel.voidPromise());
         }
 
@@ -319,7 +408,7 @@ public final class LoadGenerator {
                 all.remove(this);
                 channel.close();
                 if (!stopped) {
-                    replace();
+                    replace(target);
                 }
             }
             completed(this, intended, ok);
@@ -327,7 +416,7 @@ public final class LoadGenerator {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            idle.remove(this);
+            idle.get(target).remove(this);
             if (busy) {
                 busy = false;
                 completed(this, intended, false);

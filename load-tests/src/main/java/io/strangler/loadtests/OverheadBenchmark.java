@@ -15,10 +15,12 @@ import org.HdrHistogram.Histogram;
  * What a plain reverse proxy costs: one fast backend, reached directly, through Strangler (a route in
  * {@code legacy} mode, one I/O thread), through nginx (one worker) and through HAProxy (one thread), under the
  * same load: closed loop for the most each can do, then open loop at a fixed rate for latency at equal load.
- * Targets are interleaved round by round (after an uncounted warm-up round) so drift hits them alike.
+ * Closed-loop runs are interleaved round by round (after an uncounted warm-up round); in the open loop the targets
+ * take turns slice by slice within one run (see {@link LoadGenerator}), so drift hits them alike.
  *
  * <pre>
  * ./strangler bench overhead [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 10000]
+ *     [--slice-ms 1000] [--guard-ms 200]
  * </pre>
  */
 final class OverheadBenchmark {
@@ -32,6 +34,8 @@ final class OverheadBenchmark {
         int rounds = Bench.integer(opt, "rounds", 3);
         int connections = Bench.integer(opt, "connections", 32);
         double rate = Bench.number(opt, "rate", 10000);
+        int sliceMillis = Bench.integer(opt, "slice-ms", 1000);
+        int guardMillis = Bench.integer(opt, "guard-ms", 200);
         Path jar = ProxyProcess.jar(opt.get("jar"));
         try (Backend backend = new Backend(Backend.Behaviour.FAST, 1)) {
             String yaml = "listen: { host: 127.0.0.1, port: 0, ioThreads: 1 }\n"
@@ -52,35 +56,50 @@ final class OverheadBenchmark {
                     }
                 }
                 System.out.printf(Locale.ROOT, "overhead: closed loop (%d connections) and open loop at %.0f req/s, "
-                        + "%d s measured (+%d s warm-up) each, %d rounds, interleaved%n", connections, rate, seconds,
-                        warmUp, rounds);
+                        + "%d s measured (+%d s warm-up) each, %d rounds, interleaved (open loop: targets alternating "
+                        + "every %d ms, the first %d ms of each not recorded)%n", connections, rate, seconds, warmUp,
+                        rounds, sliceMillis, guardMillis);
                 Map<String, Histogram> closedH = new LinkedHashMap<>();
                 Map<String, Histogram> openH = new LinkedHashMap<>();
                 Map<String, long[]> closedN = new LinkedHashMap<>();
                 Map<String, long[]> openN = new LinkedHashMap<>();
                 Map<String, double[]> closedSeconds = new LinkedHashMap<>();
+                // Open loop: all targets in one run, taking turns slice by slice, so each sees the same minutes of
+                // this machine; as long as it takes for each to get `seconds` of due times.
+                List<LoadGenerator.Target> alternating = targets.values().stream()
+                        .map(port -> new LoadGenerator.Target(LoadGenerator.loopback(port), "/items/1")).toList();
+                long openSeconds = (long) seconds * targets.size();
                 for (int round = 0; round <= rounds; round++) {
+                    Map<String, LoadGenerator.Result> closedRuns = new LinkedHashMap<>();
                     for (Map.Entry<String, Integer> t : targets.entrySet()) {
-                        LoadGenerator.Result closed = LoadGenerator.run(new LoadGenerator.Plan(
+                        closedRuns.put(t.getKey(), LoadGenerator.run(new LoadGenerator.Plan(
                                 LoadGenerator.loopback(t.getValue()), "/items/1", connections, 0,
-                                Duration.ofSeconds(warmUp), Duration.ofSeconds(seconds), Long.MAX_VALUE));
-                        LoadGenerator.Result open = LoadGenerator.run(new LoadGenerator.Plan(
-                                LoadGenerator.loopback(t.getValue()), "/items/1", connections, rate,
-                                Duration.ofSeconds(warmUp), Duration.ofSeconds(seconds),
-                                (long) (rate * (seconds + warmUp) * 2)));
-                        if (round == 0) {
-                            continue;
-                        }
+                                Duration.ofSeconds(warmUp), Duration.ofSeconds(seconds), Long.MAX_VALUE)));
+                    }
+                    LoadGenerator.Result open = LoadGenerator.run(new LoadGenerator.Plan(alternating,
+                            Duration.ofMillis(sliceMillis), Duration.ofMillis(guardMillis), connections, rate,
+                            Duration.ofSeconds(warmUp), Duration.ofSeconds(openSeconds),
+                            (long) (rate * (openSeconds + warmUp) * 2)));
+                    if (round == 0) {
+                        continue;
+                    }
+                    int i = 0;
+                    for (String t : targets.keySet()) {
+                        LoadGenerator.Result closed = closedRuns.get(t);
+                        Histogram o = open.byTarget().get(i);
+                        long openErrors = open.errorsByTarget().get(i++);
                         System.out.printf(Locale.ROOT, "round %d  %-10s closed %9.0f req/s p99 %7.3f ms  %d errors | "
-                                + "open p50 %7.3f ms p99 %7.3f ms  %d errors%n", round, t.getKey(), closed.throughput(),
-                                closed.percentileMillis(99), closed.errors(), open.percentileMillis(50),
-                                open.percentileMillis(99), open.errors());
-                        add(closedH, closedN, t.getKey(), closed);
-                        add(openH, openN, t.getKey(), open);
-                        closedSeconds.computeIfAbsent(t.getKey(), k -> new double[1])[0] += closed.seconds();
+                                + "open p50 %7.3f ms p99 %7.3f ms  %d errors%n", round, t, closed.throughput(),
+                                closed.percentileMillis(99), closed.errors(), LoadGenerator.Result.millis(o, 50),
+                                LoadGenerator.Result.millis(o, 99), openErrors);
+                        add(closedH, closedN, t, closed);
+                        openH.computeIfAbsent(t, k -> new Histogram(TimeUnit.MINUTES.toMicros(5), 3)).add(o);
+                        openN.computeIfAbsent(t, k -> new long[2])[1] += openErrors;
+                        closedSeconds.computeIfAbsent(t, k -> new double[1])[0] += closed.seconds();
                     }
                 }
-                report(targets, closedH, closedN, closedSeconds, openH, openN, connections, rate, seconds, rounds);
+                report(targets, closedH, closedN, closedSeconds, openH, openN, connections, rate, seconds, rounds,
+                        sliceMillis);
             } finally {
                 for (AutoCloseable c : running) {
                     c.close();
@@ -98,7 +117,8 @@ final class OverheadBenchmark {
 
     private static void report(Map<String, Integer> targets, Map<String, Histogram> closedH,
             Map<String, long[]> closedN, Map<String, double[]> closedSeconds, Map<String, Histogram> openH,
-            Map<String, long[]> openN, int connections, double rate, int seconds, int rounds) throws Exception {
+            Map<String, long[]> openN, int connections, double rate, int seconds, int rounds, int sliceMillis)
+            throws Exception {
         double nginx = closedH.containsKey("nginx") ? closedN.get("nginx")[0] / closedSeconds.get("nginx")[0] : 0;
         StringBuilder table = new StringBuilder("| target | max req/s | vs nginx | closed p99 ms | open p50 ms "
                 + "| open p99 ms | open p99.9 ms | errors |\n|---|---|---|---|---|---|---|---|\n");
@@ -112,15 +132,15 @@ final class OverheadBenchmark {
                     nginx > 0 ? String.format(Locale.ROOT, "%.2f×", tput / nginx) : "–",
                     c.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(50) / 1000.0,
                     o.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(99.9) / 1000.0, errors));
-            csv.add(String.format(Locale.ROOT, "%s,%d,%.0f,%d,%d,%.0f,%.3f,%.3f,%.3f,%.3f,%d", t, connections, rate,
+            csv.add(String.format(Locale.ROOT, "%s,%d,%.0f,%d,%d,%.0f,%.3f,%.3f,%.3f,%.3f,%d,%d", t, connections, rate,
                     seconds, rounds, tput, c.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(50) / 1000.0,
-                    o.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(99.9) / 1000.0, errors));
+                    o.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(99.9) / 1000.0, errors, sliceMillis));
         }
         System.out.println();
         System.out.print(table);
         Results results = new Results("overhead");
         Path file = results.csv("target,connections,open_rate,seconds,rounds,max_rps,closed_p99_ms,open_p50_ms,"
-                + "open_p99_ms,open_p999_ms,errors", csv);
+                + "open_p99_ms,open_p999_ms,errors,open_slice_ms", csv);
         Path plot = results.percentilePlot(String.format(Locale.ROOT, "Latency at %.0f req/s (open loop), "
                 + "plain reverse proxy", rate), openH);
         System.out.println("\nwritten: " + file + ", " + plot);

@@ -7,17 +7,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
 /**
  * What shadowing costs the traffic that is served: one Strangler process with two routes to the same fast legacy
  * backend, one in {@code legacy} mode (shadow off) and one in {@code shadow} mode copying every request to a
- * healthy candidate and comparing the answers. Closed loop for throughput, open loop at a fixed rate for latency
- * at equal load; interleaved rounds.
+ * healthy candidate and comparing the answers. Closed loop for throughput (each route in turn, interleaved rounds),
+ * open loop at a fixed rate for latency at equal load, with the two routes alternating slice by slice within one
+ * run (see {@link LoadGenerator}).
  *
  * <pre>
  * ./strangler bench shadow-cost [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 5000]
- *     [--io-threads 1] [--background-cpu idle|low|normal] [--candidate-cpu normal|idle]
+ *     [--io-threads 1] [--background-cpu idle|low|normal] [--candidate-cpu normal|idle] [--slice-ms 1000]
+ *     [--guard-ms 200]
  * </pre>
  *
  * <p>{@code --background-cpu} sets the proxy's {@code shadowing.backgroundCpu}. {@code --candidate-cpu idle} runs the
@@ -63,6 +66,8 @@ final class ShadowCostBenchmark {
         }
         // The proxy's shadowing.backgroundCpu; checked by the proxy's own config validation.
         String backgroundCpu = opt.getOrDefault("background-cpu", "idle");
+        int sliceMillis = Bench.integer(opt, "slice-ms", 1000);
+        int guardMillis = Bench.integer(opt, "guard-ms", 200);
         Path jar = ProxyProcess.jar(opt.get("jar"));
         try (Backend legacy = new Backend(Backend.Behaviour.FAST, 1);
              Backend candidate = new Backend(Backend.Behaviour.FAST, 1)) {
@@ -91,43 +96,61 @@ final class ShadowCostBenchmark {
             Map<String, Double> openOutcomes = new java.util.TreeMap<>();
             try (ProxyProcess proxy = ProxyProcess.start(jar, yaml, Bench.proxyJvm(opt), opt)) {
                 System.out.printf(Locale.ROOT, "shadow-cost: closed loop (%d connections) and open loop at %.0f "
-                        + "req/s, %d s measured (+%d s warm-up) each, %d rounds, %s I/O thread(s), shadow work at %s "
-                        + "CPU, candidate backend at %s CPU%n", connections, rate, seconds, warmUp, rounds, ioThreads,
-                        backgroundCpu, candidateCpu);
+                        + "req/s (shadow off and on alternating every %d ms, the first %d ms of each not recorded), "
+                        + "%d s measured (+%d s warm-up) each, %d rounds, %s I/O thread(s), shadow work at %s CPU, "
+                        + "candidate backend at %s CPU%n", connections, rate, sliceMillis, guardMillis, seconds, warmUp,
+                        rounds, ioThreads, backgroundCpu, candidateCpu);
+                List<LoadGenerator.Target> alternating = paths.values().stream()
+                        .map(path -> new LoadGenerator.Target(LoadGenerator.loopback(proxy.port()), path)).toList();
                 for (int round = 0; round <= rounds; round++) {
+                    Map<String, LoadGenerator.Result> closedRuns = new LinkedHashMap<>();
+                    Map<String, Double> before = proxy.shadowOutcomes("shadowed");
+                    Map<String, Double> afterClosed = before;
                     for (Map.Entry<String, String> p : paths.entrySet()) {
                         double cpuBefore = proxy.cpuSeconds();
-                        Map<String, Double> before = proxy.shadowOutcomes("shadowed");
                         LoadGenerator.Result closed = LoadGenerator.run(new LoadGenerator.Plan(
                                 LoadGenerator.loopback(proxy.port()), p.getValue(), connections, 0,
                                 Duration.ofSeconds(warmUp), Duration.ofSeconds(seconds), Long.MAX_VALUE));
                         double cpuUsed = proxy.cpuSeconds() - cpuBefore;
-                        Map<String, Double> afterClosed = proxy.shadowOutcomes("shadowed");
-                        LoadGenerator.Result open = LoadGenerator.run(new LoadGenerator.Plan(
-                                LoadGenerator.loopback(proxy.port()), p.getValue(), connections, rate,
-                                Duration.ofSeconds(warmUp), Duration.ofSeconds(seconds),
-                                (long) (rate * (seconds + warmUp) * 2)));
-                        if (round == 0) {
-                            continue;
-                        }
                         if (p.getKey().equals("shadow on")) {
-                            // Wait for shadow calls still in flight to end, so each phase counts its own.
+                            // Let shadow calls still in flight end, so each phase counts its own.
                             Thread.sleep(500);
-                            add(closedOutcomes, before, afterClosed);
-                            add(openOutcomes, afterClosed, proxy.shadowOutcomes("shadowed"));
+                            afterClosed = proxy.shadowOutcomes("shadowed");
                         }
+                        closedRuns.put(p.getKey(), closed);
+                        if (round > 0) {
+                            // CPU per closed-loop request (warm-up included in both counts).
+                            double[] c = cpu.computeIfAbsent(p.getKey(), k -> new double[2]);
+                            c[0] += cpuUsed;
+                            c[1] += closed.requests() * (1 + (double) warmUp / seconds);
+                        }
+                    }
+                    // Open loop: shadow off and on alternate slice by slice in one run, so both see the same
+                    // minutes of this machine; twice the time, so each gets `seconds` of due times.
+                    LoadGenerator.Result open = LoadGenerator.run(new LoadGenerator.Plan(alternating,
+                            Duration.ofMillis(sliceMillis), Duration.ofMillis(guardMillis), connections, rate,
+                            Duration.ofSeconds(warmUp), Duration.ofSeconds(2L * seconds),
+                            (long) (rate * (2L * seconds + warmUp) * 2)));
+                    Thread.sleep(500);
+                    if (round == 0) {
+                        continue;
+                    }
+                    add(closedOutcomes, before, afterClosed);
+                    add(openOutcomes, afterClosed, proxy.shadowOutcomes("shadowed"));
+                    int i = 0;
+                    for (String k : paths.keySet()) {
+                        LoadGenerator.Result closed = closedRuns.get(k);
+                        Histogram o = open.byTarget().get(i);
+                        long openErrors = open.errorsByTarget().get(i++);
                         System.out.printf(Locale.ROOT, "round %d  %-10s closed %9.0f req/s p99 %7.3f ms | open p50 "
-                                + "%7.3f ms p99 %7.3f ms p99.9 %7.3f ms  %d errors%n", round, p.getKey(),
-                                closed.throughput(), closed.percentileMillis(99), open.percentileMillis(50),
-                                open.percentileMillis(99), open.percentileMillis(99.9),
-                                closed.errors() + open.errors());
-                        OverheadBenchmark.add(closedH, closedN, p.getKey(), closed);
-                        OverheadBenchmark.add(openH, openN, p.getKey(), open);
-                        closedSeconds.computeIfAbsent(p.getKey(), k -> new double[1])[0] += closed.seconds();
-                        // CPU per closed-loop request (warm-up included in both counts).
-                        double[] c = cpu.computeIfAbsent(p.getKey(), k -> new double[2]);
-                        c[0] += cpuUsed;
-                        c[1] += closed.requests() * (1 + (double) warmUp / seconds);
+                                + "%7.3f ms p99 %7.3f ms p99.9 %7.3f ms  %d errors%n", round, k,
+                                closed.throughput(), closed.percentileMillis(99), LoadGenerator.Result.millis(o, 50),
+                                LoadGenerator.Result.millis(o, 99), LoadGenerator.Result.millis(o, 99.9),
+                                closed.errors() + openErrors);
+                        OverheadBenchmark.add(closedH, closedN, k, closed);
+                        openH.computeIfAbsent(k, x -> new Histogram(TimeUnit.MINUTES.toMicros(5), 3)).add(o);
+                        openN.computeIfAbsent(k, x -> new long[2])[1] += openErrors;
+                        closedSeconds.computeIfAbsent(k, x -> new double[1])[0] += closed.seconds();
                     }
                 }
             }
@@ -143,11 +166,11 @@ final class ShadowCostBenchmark {
                 table.append(String.format(Locale.ROOT, "| %s | %.0f | %.1f | %.3f | %.3f | %.3f | %.3f | %d |%n", k,
                         tput, cpuMicros, c.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(50) / 1000.0,
                         o.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(99.9) / 1000.0, errors));
-                csv.add(String.format(Locale.ROOT, "%s,%s,%d,%.0f,%d,%d,%.0f,%.1f,%.3f,%.3f,%.3f,%.3f,%d", k, candidateCpu,
-                        connections,
-                        rate, seconds, rounds, tput, cpuMicros, c.getValueAtPercentile(99) / 1000.0,
-                        o.getValueAtPercentile(50) / 1000.0, o.getValueAtPercentile(99) / 1000.0,
-                        o.getValueAtPercentile(99.9) / 1000.0, errors));
+                csv.add(String.format(Locale.ROOT, "%s,%s,%d,%.0f,%d,%d,%.0f,%.1f,%.3f,%.3f,%.3f,%.3f,%d,%s,%d", k,
+                        candidateCpu, connections, rate, seconds, rounds, tput, cpuMicros,
+                        c.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(50) / 1000.0,
+                        o.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(99.9) / 1000.0, errors,
+                        backgroundCpu, sliceMillis));
             }
             double tOff = closedN.get("shadow off")[0] / closedSeconds.get("shadow off")[0];
             double tOn = closedN.get("shadow on")[0] / closedSeconds.get("shadow on")[0];
@@ -161,8 +184,8 @@ final class ShadowCostBenchmark {
             System.out.printf(Locale.ROOT, "shadowed requests compared: closed loop %s; open loop %s%n",
                     share(closedOutcomes), share(openOutcomes));
             Results results = new Results("shadow-cost");
-            Path file = results.csv("shadow,candidate_cpu,connections,open_rate,seconds,rounds,max_rps,cpu_us_per_req,closed_p99_ms,"
-                    + "open_p50_ms,open_p99_ms,open_p999_ms,errors", csv);
+            Path file = results.csv("shadow,candidate_cpu,connections,open_rate,seconds,rounds,max_rps,cpu_us_per_req,"
+                    + "closed_p99_ms,open_p50_ms,open_p99_ms,open_p999_ms,errors,background_cpu,open_slice_ms", csv);
             Path plot = results.percentilePlot(String.format(Locale.ROOT, "Served latency at %.0f req/s, shadow off "
                     + "vs on (healthy candidate)", rate), openH);
             System.out.println("written: " + file + ", " + plot);

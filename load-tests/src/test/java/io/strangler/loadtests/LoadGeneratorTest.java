@@ -1,0 +1,144 @@
+package io.strangler.loadtests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The open loop's alternating targets, against a real HTTP server on loopback that notes when each path came. */
+class LoadGeneratorTest {
+
+    static {
+        // The JDK server writes headers and body apart; without this, Nagle and delayed ACKs hold each answer 40 ms.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
+    private HttpServer server;
+    private ExecutorService pool;
+    private final Map<String, ConcurrentLinkedQueue<Long>> arrivals = new ConcurrentHashMap<>();
+    private final AtomicLong slowPathRequests = new AtomicLong();
+
+    @BeforeEach
+    void start() throws Exception {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        pool = Executors.newFixedThreadPool(4);
+        server.setExecutor(pool);
+        server.createContext("/", exchange -> {
+            String path = exchange.getRequestURI().getPath();
+            arrivals.computeIfAbsent(path, k -> new ConcurrentLinkedQueue<>()).add(System.nanoTime());
+            if (path.equals("/fail")) {
+                exchange.sendResponseHeaders(500, -1);
+                exchange.close();
+                return;
+            }
+            byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+        pool.shutdownNow();
+    }
+
+    private LoadGenerator.Target target(String path) {
+        return new LoadGenerator.Target(LoadGenerator.loopback(server.getAddress().getPort()), path);
+    }
+
+    @Test
+    void alternatingTargetsTakeTurnsSliceBySliceAndEachGetsItsOwnHistogram() throws Exception {
+        long before = System.nanoTime();
+        LoadGenerator.Result r = LoadGenerator.run(new LoadGenerator.Plan(List.of(target("/a"), target("/b")),
+                Duration.ofMillis(200), Duration.ofMillis(50), 4, 1000, Duration.ofMillis(400),
+                Duration.ofMillis(1600), 100_000));
+
+        assertThat(r.errors()).isZero();
+        // 1.6 s at 1000/s, half to each, the first quarter of every slice not recorded: about 600 each.
+        assertThat(r.byTarget().get(0).getTotalCount()).isBetween(450L, 700L);
+        assertThat(r.byTarget().get(1).getTotalCount()).isBetween(450L, 700L);
+        assertThat(r.requests()).isEqualTo(r.byTarget().get(0).getTotalCount() + r.byTarget().get(1).getTotalCount());
+        assertThat(r.errorsByTarget()).containsExactly(0L, 0L);
+        // Both paths were asked for the whole run (not one after the other): each shows up in its first half and
+        // in its last.
+        List<Long> a = List.copyOf(arrivals.get("/a"));
+        List<Long> b = List.copyOf(arrivals.get("/b"));
+        long middle = before + (System.nanoTime() - before) / 2;
+        assertThat(a).anyMatch(t -> t < middle).anyMatch(t -> t > middle);
+        assertThat(b).anyMatch(t -> t < middle).anyMatch(t -> t > middle);
+        // And they took turns: far fewer switches between paths than requests.
+        assertThat(switches()).isBetween(8, 40);
+    }
+
+    /** How often the path changed from one arrival to the next. */
+    private int switches() {
+        record Arrival(long at, String path) { }
+        List<Arrival> all = new java.util.ArrayList<>();
+        arrivals.forEach((path, times) -> times.forEach(t -> all.add(new Arrival(t, path))));
+        all.sort(java.util.Comparator.comparingLong(Arrival::at));
+        int n = 0;
+        for (int i = 1; i < all.size(); i++) {
+            if (!all.get(i).path().equals(all.get(i - 1).path())) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void errorsAreCountedForTheirTargetEvenInTheGuard() throws Exception {
+        LoadGenerator.Result r = LoadGenerator.run(new LoadGenerator.Plan(List.of(target("/a"), target("/fail")),
+                Duration.ofMillis(100), Duration.ofMillis(50), 2, 500, Duration.ofMillis(200),
+                Duration.ofMillis(800), 100_000));
+
+        assertThat(r.errorsByTarget().get(0)).isZero();
+        // Every request to /fail in the measured 0.8 s is an error, guard or not: about 200.
+        assertThat(r.errorsByTarget().get(1)).isBetween(150L, 250L);
+        assertThat(r.byTarget().get(1).getTotalCount()).isZero();
+        assertThat(r.errors()).isEqualTo(r.errorsByTarget().get(1));
+    }
+
+    @Test
+    void aSingleTargetRecordsEveryAnswerAfterWarmUp() throws Exception {
+        LoadGenerator.Result r = LoadGenerator.run(new LoadGenerator.Plan(LoadGenerator.loopback(
+                server.getAddress().getPort()), "/a", 2, 500, Duration.ofMillis(200), Duration.ofMillis(800),
+                100_000));
+
+        assertThat(r.errors()).isZero();
+        assertThat(r.requests()).isBetween(380L, 420L);
+        assertThat(r.byTarget()).hasSize(1);
+        assertThat(r.byTarget().get(0).getTotalCount()).isEqualTo(r.requests());
+    }
+
+    @Test
+    void plansThatCannotBeRunAreRefused() {
+        InetSocketAddress loopback = LoadGenerator.loopback(80);
+        assertThatThrownBy(() -> new LoadGenerator.Target(new InetSocketAddress("192.0.2.1", 80), "/"))
+                .hasMessageContaining("loopback");
+        List<LoadGenerator.Target> two = List.of(new LoadGenerator.Target(loopback, "/a"),
+                new LoadGenerator.Target(loopback, "/b"));
+        assertThatThrownBy(() -> new LoadGenerator.Plan(two, Duration.ofMillis(100), Duration.ofMillis(10), 1, 0,
+                Duration.ZERO, Duration.ofSeconds(1), 10)).hasMessageContaining("open loop");
+        assertThatThrownBy(() -> new LoadGenerator.Plan(two, Duration.ofMillis(100), Duration.ofMillis(100), 1, 10,
+                Duration.ZERO, Duration.ofSeconds(1), 10)).hasMessageContaining("guard < slice");
+        assertThatThrownBy(() -> new LoadGenerator.Plan(List.of(), Duration.ZERO, Duration.ZERO, 1, 10,
+                Duration.ZERO, Duration.ofSeconds(1), 10)).hasMessageContaining("at least one target");
+    }
+}
