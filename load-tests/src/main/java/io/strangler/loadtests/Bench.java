@@ -14,6 +14,7 @@ public final class Bench {
               overhead     direct vs Strangler (legacy mode) vs nginx vs HAProxy, one worker each
                            [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 10000]
                            [--slice-ms 1000] [--guard-ms 200]  (open loop: the targets take turns every slice)
+                           [--transport auto|io_uring|epoll|nio]  (Strangler's listen.transport)
               shadow-cost  Strangler with shadowing off vs on (healthy candidate)
                            [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 5000] [--io-threads 1]
                [--background-cpu idle|low|normal]  (the proxy's shadowing.backgroundCpu)

@@ -20,7 +20,7 @@ import org.HdrHistogram.Histogram;
  *
  * <pre>
  * ./strangler bench overhead [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 10000]
- *     [--slice-ms 1000] [--guard-ms 200]
+ *     [--slice-ms 1000] [--guard-ms 200] [--transport auto|io_uring|epoll|nio]
  * </pre>
  */
 final class OverheadBenchmark {
@@ -38,7 +38,8 @@ final class OverheadBenchmark {
         int guardMillis = Bench.integer(opt, "guard-ms", 200);
         Path jar = ProxyProcess.jar(opt.get("jar"));
         try (Backend backend = new Backend(Backend.Behaviour.FAST, 1)) {
-            String yaml = "listen: { host: 127.0.0.1, port: 0, ioThreads: 1 }\n"
+            String yaml = "listen: { host: 127.0.0.1, port: 0, ioThreads: 1, transport: "
+                    + opt.getOrDefault("transport", "auto") + " }\n"
                     + "upstreams: { legacy: { url: \"http://127.0.0.1:" + backend.port() + "\" } }\n"
                     + "routes: [ { id: all, match: { pathPrefix: / }, legacy: legacy } ]\n";
             Map<String, Integer> targets = new LinkedHashMap<>();
