@@ -247,6 +247,8 @@ public final class DivergenceStore implements ShadowResultListener, AutoCloseabl
             }
         }
         flush();
+        // The proxy is stopping: what the last flush wrote must be in the file before the process exits.
+        guarded(() -> db.checkpoint(connection));
         closeConnection();
     }
 

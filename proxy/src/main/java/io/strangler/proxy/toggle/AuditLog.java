@@ -104,6 +104,9 @@ public interface AuditLog {
                     ps.setString(7, reason);
                     ps.setString(8, instance);
                     ps.executeUpdate();
+                    // A flip and its audit entry are committed now; make them durable now too (H2 would write them
+                    // within a second), so that a proxy stopped or killed right after a 3 a.m. flip keeps it.
+                    db.checkpoint(c);
                     try (ResultSet keys = ps.getGeneratedKeys()) {
                         keys.next();
                         return new Entry(keys.getLong(1), at.toInstant().toString(), actor, source, target, before,

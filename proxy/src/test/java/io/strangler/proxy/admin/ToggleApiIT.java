@@ -63,6 +63,14 @@ class ToggleApiIT {
 
             HttpResponse<String> flip = call(admin, "PUT", "/api/toggles/orders", ONCALL,
                     "{\"mode\":\"pilot\",\"pilotUsers\":[\"alice\"],\"reason\":\"dark launch\"}");
+            // The flip is in the file at once, not only in the open database: a process killed now keeps it.
+            java.nio.file.Files.copy(dir.resolve("db.mv.db"), dir.resolve("copy.mv.db"));
+            String onDisk;
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("copy"));
+                 java.sql.ResultSet rs = c.createStatement().executeQuery(
+                         "SELECT reason FROM toggle_audit ORDER BY id DESC FETCH FIRST 1 ROWS ONLY")) {
+                onDisk = rs.next() ? rs.getString(1) : null;
+            }
             String alice = servedBy(proxy, "alice");
             String bob = servedBy(proxy, "bob");
             HttpResponse<String> kill = call(admin, "POST", "/api/kill-switch", ONCALL,
@@ -77,6 +85,7 @@ class ToggleApiIT {
             HttpResponse<String> toggles = call(admin, "GET", "/api/toggles", VIEWER, null);
 
             assertThat(flip.statusCode()).isEqualTo(200);
+            assertThat(onDisk).isEqualTo("dark launch");
             assertThat(alice).isEqualTo("candidate");
             assertThat(bob).isEqualTo("legacy");
             assertThat(kill.statusCode()).isEqualTo(200);

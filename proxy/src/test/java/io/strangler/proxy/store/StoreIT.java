@@ -76,6 +76,33 @@ class StoreIT {
     }
 
     @Test
+    void countsWrittenAtShutdownAreInTheFileWhileAnotherConnectionKeepsTheDatabaseOpen() throws Exception {
+        String url = "jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE";
+        // Another holder of the database, as the toggles and the reports are in a running proxy: closing the store's
+        // own connection then does not close the database, and H2 writes commits to the file only a while later.
+        try (Connection holder = DriverManager.getConnection(url)) {
+            try (TestUpstream legacy = Fixtures.json("{\"id\":3,\"price\":24.99}");
+                 TestUpstream candidate = Fixtures.json("{\"id\":3,\"price\":24.5}");
+                 ProxyUnderTest proxy = ProxyUnderTest.start("store: { url: \"" + url + "\", flushInterval: 1h }\n"
+                         + Fixtures.shadowConfig("orders", "shadow", legacy, candidate, ""))) {
+                for (int i = 0; i < 3; i++) {
+                    assertThat(proxy.client().send(HttpRequest.newBuilder(proxy.uri("/api/orders/" + i)).build(),
+                            HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+                }
+                Fixtures.awaitTrue(() -> proxy.outcomes("orders", "diverged", "diverged") == 3);
+            }
+            // The proxy stopped (its only flush was the one at shutdown); a process exiting now keeps what is in the
+            // file, so read a copy of the file, not the database still open here.
+            java.nio.file.Files.copy(dir.resolve("db.mv.db"), dir.resolve("copy.mv.db"));
+            try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("copy"))) {
+                assertThat(single(c, "SELECT SUM(n) FROM outcome_counts WHERE route = 'orders' AND outcome = 'diverged'"))
+                        .isEqualTo("3");
+            }
+            assertThat(holder.isValid(1)).isTrue();
+        }
+    }
+
+    @Test
     void shouldReportAnEmptyStoreClearlyAndRejectAnUnknownRoute() {
         String url = "jdbc:h2:file:" + dir.resolve("empty");
 
