@@ -57,7 +57,8 @@ final class ProxyProcess implements AutoCloseable {
     }
 
     /**
-     * Starts {@code jar run --config <yaml>} with {@code jvmArgs} and waits until it listens; with
+     * Starts {@code jar run --config <yaml>} with the checkout's {@code jvm.options} and then {@code jvmArgs} (which
+     * win), and waits until it listens; with
      * {@code --proxy-cpus LIST} in {@code opt}, pinned to those CPUs with {@code taskset} (run the benchmark itself
      * under {@code taskset -c <the others>} to keep the load generator and backends off them).
      */
@@ -71,6 +72,14 @@ final class ProxyProcess implements AutoCloseable {
             cmd.addAll(List.of("taskset", "-c", cpus));
         }
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // The JVM options `./strangler run` uses, so that the benchmarks measure the proxy as users run it.
+        Path options = Path.of("jvm.options").toAbsolutePath();
+        if (Files.isRegularFile(options)) {
+            cmd.add("@" + options);
+        } else {
+            System.err.println("note: no " + options + " (run the benchmarks from the checkout): the proxy runs with "
+                    + "the JVM's defaults");
+        }
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-jar", jar.toString(), "run", "--config", config.toString()));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
