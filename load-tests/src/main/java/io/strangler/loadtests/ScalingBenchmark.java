@@ -29,6 +29,9 @@ import java.util.Optional;
  */
 final class ScalingBenchmark {
 
+    /** initdb and a first start; on a busy 2-core machine that has taken longer than the library's 10 s. */
+    private static final java.time.Duration PG_START = java.time.Duration.ofSeconds(60);
+
     private static final String TOKEN = "bench-oncall-token-0123456789";
 
     private ScalingBenchmark() {
@@ -42,7 +45,8 @@ final class ScalingBenchmark {
                 .map(Double::parseDouble).toList();
         Path dir = Files.createTempDirectory("strangler-scaling");
         int pgPort = freePort();
-        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(dir.resolve("pg"))
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setPGStartupWait(PG_START)
+                .setDataDirectory(dir.resolve("pg"))
                 .setCleanDataDirectory(true).setPort(pgPort).start();
              Backend legacy = new Backend(Backend.Behaviour.FAST, 1);
              Backend candidate = new Backend(Backend.Behaviour.FAST, 1)) {

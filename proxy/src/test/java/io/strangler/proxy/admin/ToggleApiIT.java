@@ -19,6 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** Flipping modes and the kill switch over the admin API: effect on the next request, audit, revert, bad input. */
 class ToggleApiIT {
 
+    /** initdb and a first start; on a busy 2-core machine that has taken longer than the library's 10 s. */
+    private static final java.time.Duration PG_START = java.time.Duration.ofSeconds(60);
+
     private static final String ONCALL = "oncall-token-0123456789abcdef";
     private static final String VIEWER = "viewer-token-0123456789abcdef";
 
@@ -158,7 +161,7 @@ class ToggleApiIT {
     void shouldKeepServingTheLastKnownStateWhilePostgresIsAwayAndReuseOneConnection() throws Exception {
         int port = freePort();
         String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
-        EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(dir.resolve("pg"))
+        EmbeddedPostgres pg = EmbeddedPostgres.builder().setPGStartupWait(PG_START).setDataDirectory(dir.resolve("pg"))
                 .setCleanDataDirectory(false).setPort(port).start();
         try (TestUpstream legacy = Fixtures.json("{}");
              TestUpstream candidate = Fixtures.json("{}");
@@ -175,7 +178,8 @@ class ToggleApiIT {
             awaitToggles(admin, "\"stateReachable\" : false");
             String during = servedBy(proxy, "bob");
 
-            pg = EmbeddedPostgres.builder().setDataDirectory(dir.resolve("pg")).setCleanDataDirectory(false)
+            pg = EmbeddedPostgres.builder().setPGStartupWait(PG_START)
+                    .setDataDirectory(dir.resolve("pg")).setCleanDataDirectory(false)
                     .setPort(port).start();
             awaitToggles(admin, "\"stateReachable\" : true");
             int flip = call(admin, "PUT", "/api/toggles/orders", ONCALL,
@@ -218,7 +222,8 @@ class ToggleApiIT {
     void shouldReachEveryInstanceSharingOnePostgresWithinOneSecond() throws Exception {
         int port = freePort();
         String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
-        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(dir.resolve("pg"))
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setPGStartupWait(PG_START)
+                .setDataDirectory(dir.resolve("pg"))
                 .setCleanDataDirectory(false).setPort(port).start();
              TestUpstream legacy = Fixtures.json("{}");
              TestUpstream candidate = Fixtures.json("{}");

@@ -22,6 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** The divergence store on a real PostgreSQL, shared by two proxies, and surviving the database going away. */
 class PostgresStoreIT {
 
+    /** initdb and a first start; on a busy 2-core machine that has taken longer than the library's 10 s. */
+    private static final java.time.Duration PG_START = java.time.Duration.ofSeconds(60);
+
     @TempDir
     Path dir;
 
@@ -30,7 +33,8 @@ class PostgresStoreIT {
     }
 
     private static EmbeddedPostgres postgres(Path data, int port) throws Exception {
-        return EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).setPort(port).start();
+        return EmbeddedPostgres.builder().setPGStartupWait(PG_START)
+                .setDataDirectory(data).setCleanDataDirectory(false).setPort(port).start();
     }
 
     private static int freePort() throws Exception {
