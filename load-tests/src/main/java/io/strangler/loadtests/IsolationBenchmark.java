@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -79,7 +78,7 @@ public final class IsolationBenchmark {
                                 + "  p99.9 %7.3f ms  max %8.3f ms  candidate got %d%n", round, s.name(), r.requests(),
                                 r.errors(), r.percentileMillis(50), r.percentileMillis(99), r.percentileMillis(99.9),
                                 r.latencyMicros().getMaxValue() / 1000.0, shadowed);
-                        merged.computeIfAbsent(s.name(), k -> new Histogram(TimeUnit.MINUTES.toMicros(5), 3))
+                        merged.computeIfAbsent(s.name(), k -> LoadGenerator.histogram())
                                 .add(r.latencyMicros());
                         long[] c = counts.computeIfAbsent(s.name(), k -> new long[3]);
                         c[0] += r.requests();

@@ -97,6 +97,17 @@ public final class LoadGenerator {
             this(List.of(new Target(target, path)), Duration.ZERO, Duration.ZERO, connections, rate, warmUp,
                     duration, maxRequests);
         }
+
+        /**
+         * An open loop at {@code rate} with the targets taking turns, run until each has had {@code eachSeconds} of
+         * due times; bounded at twice the requests that takes.
+         */
+        public static Plan alternating(List<Target> targets, Duration slice, Duration guard, int connections,
+                double rate, Duration warmUp, int eachSeconds) {
+            Duration duration = Duration.ofSeconds((long) eachSeconds * targets.size());
+            return new Plan(targets, slice, guard, connections, rate, warmUp, duration,
+                    (long) (rate * (duration.toSeconds() + warmUp.toSeconds()) * 2));
+        }
     }
 
     /**
@@ -121,6 +132,11 @@ public final class LoadGenerator {
         static double millis(Histogram h, double p) {
             return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(p) / 1000.0;
         }
+    }
+
+    /** An empty latency histogram in microseconds, up to five minutes, three significant digits. */
+    static Histogram histogram() {
+        return new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
     }
 
     private final Plan plan;
@@ -153,7 +169,7 @@ public final class LoadGenerator {
         guardNanos = plan.guard().toNanos();
         errorsByTarget = new long[targetCount];
         for (int i = 0; i < targetCount; i++) {
-            histograms.add(new Histogram(TimeUnit.MINUTES.toMicros(5), 3));
+            histograms.add(histogram());
             idle.add(new ArrayDeque<>());
             backlog.add(new ArrayDeque<>());
         }
@@ -297,7 +313,7 @@ public final class LoadGenerator {
             }
             c.channel.close();
         }
-        Histogram merged = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
+        Histogram merged = histogram();
         List<Histogram> copies = new ArrayList<>();
         List<Long> errors = new ArrayList<>();
         long errorTotal = 0;

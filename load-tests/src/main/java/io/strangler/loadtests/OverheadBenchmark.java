@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -69,7 +68,6 @@ final class OverheadBenchmark {
                 // this machine; as long as it takes for each to get `seconds` of due times.
                 List<LoadGenerator.Target> alternating = targets.values().stream()
                         .map(port -> new LoadGenerator.Target(LoadGenerator.loopback(port), "/items/1")).toList();
-                long openSeconds = (long) seconds * targets.size();
                 for (int round = 0; round <= rounds; round++) {
                     Map<String, LoadGenerator.Result> closedRuns = new LinkedHashMap<>();
                     for (Map.Entry<String, Integer> t : targets.entrySet()) {
@@ -77,10 +75,9 @@ final class OverheadBenchmark {
                                 LoadGenerator.loopback(t.getValue()), "/items/1", connections, 0,
                                 Duration.ofSeconds(warmUp), Duration.ofSeconds(seconds), Long.MAX_VALUE)));
                     }
-                    LoadGenerator.Result open = LoadGenerator.run(new LoadGenerator.Plan(alternating,
+                    LoadGenerator.Result open = LoadGenerator.run(LoadGenerator.Plan.alternating(alternating,
                             Duration.ofMillis(sliceMillis), Duration.ofMillis(guardMillis), connections, rate,
-                            Duration.ofSeconds(warmUp), Duration.ofSeconds(openSeconds),
-                            (long) (rate * (openSeconds + warmUp) * 2)));
+                            Duration.ofSeconds(warmUp), seconds));
                     if (round == 0) {
                         continue;
                     }
@@ -88,14 +85,12 @@ final class OverheadBenchmark {
                     for (String t : targets.keySet()) {
                         LoadGenerator.Result closed = closedRuns.get(t);
                         Histogram o = open.byTarget().get(i);
-                        long openErrors = open.errorsByTarget().get(i++);
+                        long openErrors = addOpen(openH, openN, t, open, i++);
                         System.out.printf(Locale.ROOT, "round %d  %-10s closed %9.0f req/s p99 %7.3f ms  %d errors | "
                                 + "open p50 %7.3f ms p99 %7.3f ms  %d errors%n", round, t, closed.throughput(),
                                 closed.percentileMillis(99), closed.errors(), LoadGenerator.Result.millis(o, 50),
                                 LoadGenerator.Result.millis(o, 99), openErrors);
                         add(closedH, closedN, t, closed);
-                        openH.computeIfAbsent(t, k -> new Histogram(TimeUnit.MINUTES.toMicros(5), 3)).add(o);
-                        openN.computeIfAbsent(t, k -> new long[2])[1] += openErrors;
                         closedSeconds.computeIfAbsent(t, k -> new double[1])[0] += closed.seconds();
                     }
                 }
@@ -109,8 +104,20 @@ final class OverheadBenchmark {
         }
     }
 
+    /**
+     * Adds target {@code index} of an alternating open-loop run to {@code key}'s histogram and error count
+     * ({@code ns} as in {@link #add}); returns that target's errors.
+     */
+    static long addOpen(Map<String, Histogram> hs, Map<String, long[]> ns, String key, LoadGenerator.Result open,
+            int index) {
+        hs.computeIfAbsent(key, k -> LoadGenerator.histogram()).add(open.byTarget().get(index));
+        long errors = open.errorsByTarget().get(index);
+        ns.computeIfAbsent(key, k -> new long[2])[1] += errors;
+        return errors;
+    }
+
     static void add(Map<String, Histogram> hs, Map<String, long[]> ns, String key, LoadGenerator.Result r) {
-        hs.computeIfAbsent(key, k -> new Histogram(TimeUnit.MINUTES.toMicros(5), 3)).add(r.latencyMicros());
+        hs.computeIfAbsent(key, k -> LoadGenerator.histogram()).add(r.latencyMicros());
         long[] n = ns.computeIfAbsent(key, k -> new long[2]);
         n[0] += r.requests();
         n[1] += r.errors();

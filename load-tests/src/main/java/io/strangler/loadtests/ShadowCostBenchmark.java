@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -126,11 +125,10 @@ final class ShadowCostBenchmark {
                         }
                     }
                     // Open loop: shadow off and on alternate slice by slice in one run, so both see the same
-                    // minutes of this machine; twice the time, so each gets `seconds` of due times.
-                    LoadGenerator.Result open = LoadGenerator.run(new LoadGenerator.Plan(alternating,
+                    // minutes of this machine, each getting `seconds` of due times.
+                    LoadGenerator.Result open = LoadGenerator.run(LoadGenerator.Plan.alternating(alternating,
                             Duration.ofMillis(sliceMillis), Duration.ofMillis(guardMillis), connections, rate,
-                            Duration.ofSeconds(warmUp), Duration.ofSeconds(2L * seconds),
-                            (long) (rate * (2L * seconds + warmUp) * 2)));
+                            Duration.ofSeconds(warmUp), seconds));
                     Thread.sleep(500);
                     if (round == 0) {
                         continue;
@@ -141,15 +139,13 @@ final class ShadowCostBenchmark {
                     for (String k : paths.keySet()) {
                         LoadGenerator.Result closed = closedRuns.get(k);
                         Histogram o = open.byTarget().get(i);
-                        long openErrors = open.errorsByTarget().get(i++);
+                        long openErrors = OverheadBenchmark.addOpen(openH, openN, k, open, i++);
                         System.out.printf(Locale.ROOT, "round %d  %-10s closed %9.0f req/s p99 %7.3f ms | open p50 "
                                 + "%7.3f ms p99 %7.3f ms p99.9 %7.3f ms  %d errors%n", round, k,
                                 closed.throughput(), closed.percentileMillis(99), LoadGenerator.Result.millis(o, 50),
                                 LoadGenerator.Result.millis(o, 99), LoadGenerator.Result.millis(o, 99.9),
                                 closed.errors() + openErrors);
                         OverheadBenchmark.add(closedH, closedN, k, closed);
-                        openH.computeIfAbsent(k, x -> new Histogram(TimeUnit.MINUTES.toMicros(5), 3)).add(o);
-                        openN.computeIfAbsent(k, x -> new long[2])[1] += openErrors;
                         closedSeconds.computeIfAbsent(k, x -> new double[1])[0] += closed.seconds();
                     }
                 }
