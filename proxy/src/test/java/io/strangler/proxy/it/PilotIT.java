@@ -71,6 +71,9 @@ class PilotIT {
              TestUpstream candidate = Fixtures.json("{\"side\":\"candidate\"}");
              ProxyUnderTest proxy = ProxyUnderTest.start(config(legacy, candidate, "shadow", ""))) {
             assertThat(get(proxy, "/api/orders/1", "bob").body()).contains("legacy");
+            // The shadow copy is sent after the client has its answer; wait for it so that it is not
+            // counted later as a request the kill switch let through.
+            Fixtures.awaitTrue(() -> candidate.requests().size() == 1);
 
             proxy.proxy().toggles().set("orders", new RouteState(Mode.CANDIDATE, Set.of(), 0));
             assertThat(get(proxy, "/api/orders/1", "bob").body()).contains("candidate");
