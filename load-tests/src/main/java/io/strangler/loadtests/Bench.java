@@ -15,6 +15,8 @@ public final class Bench {
                            [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 10000]
                            [--slice-ms 1000] [--guard-ms 200]  (open loop: the targets take turns every slice)
                            [--transport auto|io_uring|epoll|nio]  (Strangler's listen.transport)
+                           [--backend netty|nginx]  (nginx: a backend in C answering by itself, cheaper per
+                                                     request, so the proxies run out of CPU first)
               shadow-cost  Strangler with shadowing off vs on (healthy candidate)
                            [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 5000] [--io-threads 1]
                [--background-cpu idle|low|normal]  (the proxy's shadowing.backgroundCpu)
@@ -73,7 +75,19 @@ public final class Bench {
             System.exit(2);
             return;
         }
-        switch (args[0]) {
+        try {
+            runScenario(args[0], opt);
+        } catch (IllegalArgumentException e) {
+            // An option with a value the scenario cannot use: nothing was measured.
+            System.err.println("strangler bench " + args[0] + ": " + e.getMessage());
+            System.exit(2);
+        }
+        // Netty's and the HTTP client's threads may linger a moment; the figures are written.
+        System.exit(0);
+    }
+
+    private static void runScenario(String scenario, Map<String, String> opt) throws Exception {
+        switch (scenario) {
             case "overhead" -> OverheadBenchmark.run(opt);
             case "shadow-cost" -> ShadowCostBenchmark.run(opt);
             case "isolation" -> IsolationBenchmark.run(opt);
@@ -81,11 +95,9 @@ public final class Bench {
             case "scaling" -> ScalingBenchmark.run(opt);
             case "capture" -> CaptureBenchmark.run(opt);
             default -> {
-                System.err.println("strangler bench: unknown scenario '" + args[0] + "'\n" + USAGE);
+                System.err.println("strangler bench: unknown scenario '" + scenario + "'\n" + USAGE);
                 System.exit(2);
             }
         }
-        // Netty's and the HTTP client's threads may linger a moment; the figures are written.
-        System.exit(0);
     }
 }

@@ -140,6 +140,8 @@ public final class LoadGenerator {
     }
 
     private final Plan plan;
+    private final Runnable opened;
+    private final Runnable closed;
     private final int targetCount;
     private final long sliceNanos;
     private final long guardNanos;
@@ -159,11 +161,14 @@ public final class LoadGenerator {
     private long inFlight;
     private ScheduledFuture<?> ticker;
     private boolean stopped;
+    private boolean windowOpened;
     private Bootstrap bootstrap;
     private long reconnects;
 
-    private LoadGenerator(Plan plan) {
+    private LoadGenerator(Plan plan, Runnable opened, Runnable closed) {
         this.plan = plan;
+        this.opened = opened;
+        this.closed = closed;
         targetCount = plan.targets().size();
         sliceNanos = plan.slice().toNanos();
         guardNanos = plan.guard().toNanos();
@@ -177,7 +182,17 @@ public final class LoadGenerator {
 
     /** Runs the plan and returns its result; blocks the calling thread (never an event loop). */
     public static Result run(Plan plan) throws Exception {
-        LoadGenerator g = new LoadGenerator(plan);
+        return run(plan, () -> { }, () -> { });
+    }
+
+    /**
+     * As {@link #run(Plan)}, calling {@code opened} once when the measured window opens (warm-up over) and
+     * {@code closed} once when issuing stops, e.g. to read a server's CPU time over the requests counted (a closed
+     * loop counts the answers to requests sent in between). Both run on the generator's event loop, so they must
+     * be quick (a read of a few /proc files is).
+     */
+    public static Result run(Plan plan, Runnable opened, Runnable closed) throws Exception {
+        LoadGenerator g = new LoadGenerator(plan, opened, closed);
         try {
             g.loop.execute(g::start);
             long bound = plan.warmUp().plus(plan.duration()).plus(DRAIN).plusSeconds(30).toMillis();
@@ -231,6 +246,7 @@ public final class LoadGenerator {
         startNanos = System.nanoTime();
         measureFromNanos = startNanos + plan.warmUp().toNanos();
         stopIssuingNanos = measureFromNanos + plan.duration().toNanos();
+        loop.schedule((Runnable) this::open, measureFromNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
         if (plan.rate() > 0) {
             ticker = loop.scheduleAtFixedRate(this::tick, 0, TICK_NANOS, TimeUnit.NANOSECONDS);
         } else {
@@ -283,12 +299,21 @@ public final class LoadGenerator {
         }
     }
 
+    private void open() {
+        if (!windowOpened) {
+            windowOpened = true;
+            opened.run();
+        }
+    }
+
     private void stopIssuing() {
         if (stopped) {
             return;
         }
         stopped = true;
         ticker.cancel(false);
+        open(); // a request bound can end the run before the warm-up does
+        closed.run();
         // Requests still queued were due in the measured window: they never got an answer in time.
         for (int t = 0; t < targetCount; t++) {
             ArrayDeque<Long> queued = backlog.get(t);

@@ -11,15 +11,17 @@ import java.util.Optional;
 import org.HdrHistogram.Histogram;
 
 /**
- * What a plain reverse proxy costs: one fast backend, reached directly, through Strangler (a route in
- * {@code legacy} mode, one I/O thread), through nginx (one worker) and through HAProxy (one thread), under the
- * same load: closed loop for the most each can do, then open loop at a fixed rate for latency at equal load.
+ * What a plain reverse proxy costs: one fast backend (our Netty one, or with {@code --backend nginx} nginx answering
+ * by itself, which costs the machine less CPU per request, so the proxies run out of CPU first), reached directly,
+ * through Strangler (a route in {@code legacy} mode, one I/O thread), through nginx (one worker) and through HAProxy
+ * (one thread), under the same load: closed loop for the most each can do (and each proxy's CPU time per answer),
+ * then open loop at a fixed rate for latency at equal load.
  * Closed-loop runs are interleaved round by round (after an uncounted warm-up round); in the open loop the targets
  * take turns slice by slice within one run (see {@link LoadGenerator}), so drift hits them alike.
  *
  * <pre>
  * ./strangler bench overhead [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 10000]
- *     [--slice-ms 1000] [--guard-ms 200] [--transport auto|io_uring|epoll|nio]
+ *     [--slice-ms 1000] [--guard-ms 200] [--transport auto|io_uring|epoll|nio] [--backend netty|nginx]
  * </pre>
  */
 final class OverheadBenchmark {
@@ -36,44 +38,74 @@ final class OverheadBenchmark {
         int sliceMillis = Bench.integer(opt, "slice-ms", 1000);
         int guardMillis = Bench.integer(opt, "guard-ms", 200);
         Path jar = ProxyProcess.jar(opt.get("jar"));
-        try (Backend backend = new Backend(Backend.Behaviour.FAST, 1)) {
+        String backendKind = opt.getOrDefault("backend", "netty");
+        AutoCloseable backend;
+        int backendPort;
+        if (backendKind.equals("netty")) {
+            Backend netty = new Backend(Backend.Behaviour.FAST, 1);
+            backend = netty;
+            backendPort = netty.port();
+        } else if (backendKind.equals("nginx")) {
+            Optional<Peer> nginx = Peer.nginxBackend(Backend.BODY);
+            if (nginx.isEmpty()) {
+                throw new IllegalStateException("--backend nginx needs nginx installed");
+            }
+            backend = nginx.get();
+            backendPort = nginx.get().port();
+        } else {
+            throw new IllegalArgumentException("--backend must be netty or nginx, not " + backendKind);
+        }
+        try (backend) {
             String yaml = "listen: { host: 127.0.0.1, port: 0, ioThreads: 1, transport: "
                     + opt.getOrDefault("transport", "auto") + " }\n"
-                    + "upstreams: { legacy: { url: \"http://127.0.0.1:" + backend.port() + "\" } }\n"
+                    + "upstreams: { legacy: { url: \"http://127.0.0.1:" + backendPort + "\" } }\n"
                     + "routes: [ { id: all, match: { pathPrefix: / }, legacy: legacy } ]\n";
             Map<String, Integer> targets = new LinkedHashMap<>();
+            // The proxies' processes, whose CPU time is read around each closed-loop run.
+            Map<String, Long> pids = new LinkedHashMap<>();
             List<AutoCloseable> running = new ArrayList<>();
             try {
-                targets.put("direct", backend.port());
+                targets.put("direct", backendPort);
                 ProxyProcess strangler = ProxyProcess.start(jar, yaml, Bench.proxyJvm(opt), opt);
                 running.add(strangler);
                 targets.put("strangler", strangler.port());
+                pids.put("strangler", strangler.pid());
                 for (Peer.Kind kind : Peer.Kind.values()) {
-                    var peer = Peer.start(kind, backend.port(), Optional.ofNullable(opt.get("proxy-cpus")));
+                    var peer = Peer.start(kind, backendPort, Optional.ofNullable(opt.get("proxy-cpus")));
                     if (peer.isPresent()) {
                         running.add(peer.get());
                         targets.put(kind.name().toLowerCase(Locale.ROOT), peer.get().port());
+                        pids.put(kind.name().toLowerCase(Locale.ROOT), peer.get().pid());
                     }
                 }
-                System.out.printf(Locale.ROOT, "overhead: closed loop (%d connections) and open loop at %.0f req/s, "
-                        + "%d s measured (+%d s warm-up) each, %d rounds, interleaved (open loop: targets alternating "
-                        + "every %d ms, the first %d ms of each not recorded)%n", connections, rate, seconds, warmUp,
-                        rounds, sliceMillis, guardMillis);
+                System.out.printf(Locale.ROOT, "overhead: %s backend; closed loop (%d connections) and open loop at "
+                        + "%.0f req/s, %d s measured (+%d s warm-up) each, %d rounds, interleaved (open loop: targets "
+                        + "alternating every %d ms, the first %d ms of each not recorded)%n", backendKind, connections,
+                        rate, seconds, warmUp, rounds, sliceMillis, guardMillis);
                 Map<String, Histogram> closedH = new LinkedHashMap<>();
                 Map<String, Histogram> openH = new LinkedHashMap<>();
                 Map<String, long[]> closedN = new LinkedHashMap<>();
                 Map<String, long[]> openN = new LinkedHashMap<>();
                 Map<String, double[]> closedSeconds = new LinkedHashMap<>();
+                Map<String, double[]> closedCpu = new LinkedHashMap<>();
                 // Open loop: all targets in one run, taking turns slice by slice, so each sees the same minutes of
                 // this machine; as long as it takes for each to get `seconds` of due times.
                 List<LoadGenerator.Target> alternating = targets.values().stream()
                         .map(port -> new LoadGenerator.Target(LoadGenerator.loopback(port), "/items/1")).toList();
                 for (int round = 0; round <= rounds; round++) {
                     Map<String, LoadGenerator.Result> closedRuns = new LinkedHashMap<>();
+                    Map<String, Double> cpuUsed = new LinkedHashMap<>();
                     for (Map.Entry<String, Integer> t : targets.entrySet()) {
+                        long pid = pids.getOrDefault(t.getKey(), -1L);
+                        double[] cpu = {-1, -1};
                         closedRuns.put(t.getKey(), LoadGenerator.run(new LoadGenerator.Plan(
                                 LoadGenerator.loopback(t.getValue()), "/items/1", connections, 0,
-                                Duration.ofSeconds(warmUp), Duration.ofSeconds(seconds), Long.MAX_VALUE)));
+                                Duration.ofSeconds(warmUp), Duration.ofSeconds(seconds), Long.MAX_VALUE),
+                                () -> cpu[0] = pid < 0 ? -1 : ProcessCpu.seconds(pid),
+                                () -> cpu[1] = pid < 0 ? -1 : ProcessCpu.seconds(pid)));
+                        if (cpu[0] >= 0 && cpu[1] >= 0) {
+                            cpuUsed.put(t.getKey(), cpu[1] - cpu[0]);
+                        }
                     }
                     LoadGenerator.Result open = LoadGenerator.run(LoadGenerator.Plan.alternating(alternating,
                             Duration.ofMillis(sliceMillis), Duration.ofMillis(guardMillis), connections, rate,
@@ -86,16 +118,22 @@ final class OverheadBenchmark {
                         LoadGenerator.Result closed = closedRuns.get(t);
                         Histogram o = open.byTarget().get(i);
                         long openErrors = addOpen(openH, openN, t, open, i++);
-                        System.out.printf(Locale.ROOT, "round %d  %-10s closed %9.0f req/s p99 %7.3f ms  %d errors | "
-                                + "open p50 %7.3f ms p99 %7.3f ms  %d errors%n", round, t, closed.throughput(),
-                                closed.percentileMillis(99), closed.errors(), LoadGenerator.Result.millis(o, 50),
-                                LoadGenerator.Result.millis(o, 99), openErrors);
+                        Double cpu = cpuUsed.get(t);
+                        System.out.printf(Locale.ROOT, "round %d  %-10s closed %9.0f req/s p99 %7.3f ms %s %d errors "
+                                + "| open p50 %7.3f ms p99 %7.3f ms  %d errors%n", round, t, closed.throughput(),
+                                closed.percentileMillis(99), cpu == null ? "             "
+                                        : String.format(Locale.ROOT, "%5.1f µs CPU", cpu * 1e6 / closed.requests()),
+                                closed.errors(), LoadGenerator.Result.millis(o, 50), LoadGenerator.Result.millis(o, 99),
+                                openErrors);
+                        if (cpu != null) {
+                            closedCpu.computeIfAbsent(t, k -> new double[1])[0] += cpu;
+                        }
                         add(closedH, closedN, t, closed);
                         closedSeconds.computeIfAbsent(t, k -> new double[1])[0] += closed.seconds();
                     }
                 }
-                report(targets, closedH, closedN, closedSeconds, openH, openN, connections, rate, seconds, rounds,
-                        sliceMillis);
+                report(targets, closedH, closedN, closedSeconds, closedCpu, openH, openN, connections, rate, seconds,
+                        rounds, sliceMillis, backendKind);
             } finally {
                 for (AutoCloseable c : running) {
                     c.close();
@@ -124,33 +162,39 @@ final class OverheadBenchmark {
     }
 
     private static void report(Map<String, Integer> targets, Map<String, Histogram> closedH,
-            Map<String, long[]> closedN, Map<String, double[]> closedSeconds, Map<String, Histogram> openH,
-            Map<String, long[]> openN, int connections, double rate, int seconds, int rounds, int sliceMillis)
-            throws Exception {
+            Map<String, long[]> closedN, Map<String, double[]> closedSeconds, Map<String, double[]> closedCpu,
+            Map<String, Histogram> openH,
+            Map<String, long[]> openN, int connections, double rate, int seconds, int rounds, int sliceMillis,
+            String backendKind) throws Exception {
         double nginx = closedH.containsKey("nginx") ? closedN.get("nginx")[0] / closedSeconds.get("nginx")[0] : 0;
-        StringBuilder table = new StringBuilder("| target | max req/s | vs nginx | closed p99 ms | open p50 ms "
-                + "| open p99 ms | open p99.9 ms | errors |\n|---|---|---|---|---|---|---|---|\n");
+        StringBuilder table = new StringBuilder("| target | max req/s | vs nginx | CPU µs/req | closed p99 ms "
+                + "| open p50 ms | open p99 ms | open p99.9 ms | errors |\n|---|---|---|---|---|---|---|---|---|\n");
         List<String> csv = new ArrayList<>();
         for (String t : targets.keySet()) {
             double tput = closedN.get(t)[0] / closedSeconds.get(t)[0];
             Histogram c = closedH.get(t);
             Histogram o = openH.get(t);
             long errors = closedN.get(t)[1] + openN.get(t)[1];
-            table.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %.3f | %.3f | %.3f | %.3f | %d |%n", t, tput,
-                    nginx > 0 ? String.format(Locale.ROOT, "%.2f×", tput / nginx) : "–",
-                    c.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(50) / 1000.0,
-                    o.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(99.9) / 1000.0, errors));
-            csv.add(String.format(Locale.ROOT, "%s,%d,%.0f,%d,%d,%.0f,%.3f,%.3f,%.3f,%.3f,%d,%d", t, connections, rate,
-                    seconds, rounds, tput, c.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(50) / 1000.0,
-                    o.getValueAtPercentile(99) / 1000.0, o.getValueAtPercentile(99.9) / 1000.0, errors, sliceMillis));
+            // The proxy's own CPU time per answer at full speed (closed loop); none for the backend reached directly.
+            String cpu = closedCpu.containsKey(t)
+                    ? String.format(Locale.ROOT, "%.1f", closedCpu.get(t)[0] * 1e6 / closedN.get(t)[0]) : "";
+            table.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %s | %.3f | %.3f | %.3f | %.3f | %d |%n", t,
+                    tput, nginx > 0 ? String.format(Locale.ROOT, "%.2f×", tput / nginx) : "–",
+                    cpu.isEmpty() ? "–" : cpu, c.getValueAtPercentile(99) / 1000.0,
+                    o.getValueAtPercentile(50) / 1000.0, o.getValueAtPercentile(99) / 1000.0,
+                    o.getValueAtPercentile(99.9) / 1000.0, errors));
+            csv.add(String.format(Locale.ROOT, "%s,%d,%.0f,%d,%d,%.0f,%.3f,%.3f,%.3f,%.3f,%d,%d,%s,%s", t, connections,
+                    rate, seconds, rounds, tput, c.getValueAtPercentile(99) / 1000.0,
+                    o.getValueAtPercentile(50) / 1000.0, o.getValueAtPercentile(99) / 1000.0,
+                    o.getValueAtPercentile(99.9) / 1000.0, errors, sliceMillis, backendKind, cpu));
         }
         System.out.println();
         System.out.print(table);
         Results results = new Results("overhead");
         Path file = results.csv("target,connections,open_rate,seconds,rounds,max_rps,closed_p99_ms,open_p50_ms,"
-                + "open_p99_ms,open_p999_ms,errors,open_slice_ms", csv);
+                + "open_p99_ms,open_p999_ms,errors,open_slice_ms,backend,closed_cpu_us_per_req", csv);
         Path plot = results.percentilePlot(String.format(Locale.ROOT, "Latency at %.0f req/s (open loop), "
-                + "plain reverse proxy", rate), openH);
+                + "plain reverse proxy, %s backend", rate, backendKind), openH);
         System.out.println("\nwritten: " + file + ", " + plot);
     }
 }

@@ -39,7 +39,6 @@ final class Peer implements AutoCloseable {
         this.port = port;
     }
 
-    /** Starts the peer in front of {@code backendPort}; empty (with a message printed) when it is not installed. */
     /** Starts {@code kind} in front of the backend; pinned to {@code cpus} with taskset when given. */
     static Optional<Peer> start(Kind kind, int backendPort, Optional<String> cpus)
             throws IOException, InterruptedException {
@@ -51,15 +50,47 @@ final class Peer implements AutoCloseable {
         int port = freePort();
         List<String> cmd;
         if (kind == Kind.NGINX) {
-            Path conf = dir.resolve("nginx.conf");
-            Files.writeString(conf, nginx(dir, port, backendPort));
-            cmd = List.of(kind.binary, "-p", dir.toString(), "-c", conf.toString(), "-e", dir.resolve("error.log")
-                    .toString());
+            cmd = nginxCommand(dir, nginx(dir, port, "upstream backend { server 127.0.0.1:" + backendPort
+                    + "; keepalive 64; keepalive_requests 10000000; }\n", "proxy_pass http://backend;\n"
+                    + "      proxy_http_version 1.1;\n"
+                    + "      proxy_set_header Connection \"\";\n"));
         } else {
             Path conf = dir.resolve("haproxy.cfg");
             Files.writeString(conf, haproxy(port, backendPort));
             cmd = List.of(kind.binary, "-db", "-f", conf.toString());
         }
+        return Optional.of(launch(kind.toString(), dir, cmd, port, cpus));
+    }
+
+    /**
+     * nginx with one worker as the backend itself, answering every request at once with {@code body} as
+     * {@code application/json}: a backend in C, so that the proxies in front of it are what runs out of CPU first.
+     */
+    static Optional<Peer> nginxBackend(String body) throws IOException, InterruptedException {
+        if (!Files.isExecutable(Path.of(Kind.NGINX.binary))) {
+            System.out.println("nginx backend unavailable: " + Kind.NGINX.binary + " is not installed ("
+                    + Kind.NGINX.install + ")");
+            return Optional.empty();
+        }
+        if (body.contains("'") || body.contains("\\")) {
+            throw new IllegalArgumentException("the backend body must not contain quotes or backslashes: " + body);
+        }
+        Path dir = Files.createTempDirectory("strangler-bench-nginx-backend");
+        int port = freePort();
+        List<String> cmd = nginxCommand(dir, nginx(dir, port, "", "default_type application/json;\n"
+                + "      return 200 '" + body + "';\n"));
+        return Optional.of(launch("nginx backend", dir, cmd, port, Optional.empty()));
+    }
+
+    private static List<String> nginxCommand(Path dir, String config) throws IOException {
+        Path conf = dir.resolve("nginx.conf");
+        Files.writeString(conf, config);
+        return List.of(Kind.NGINX.binary, "-p", dir.toString(), "-c", conf.toString(), "-e",
+                dir.resolve("error.log").toString());
+    }
+
+    private static Peer launch(String name, Path dir, List<String> cmd, int port, Optional<String> cpus)
+            throws IOException, InterruptedException {
         if (cpus.isPresent()) {
             List<String> pinned = new java.util.ArrayList<>(List.of("taskset", "-c", cpus.get()));
             pinned.addAll(cmd);
@@ -71,18 +102,19 @@ final class Peer implements AutoCloseable {
         while (!listening(port)) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
                 p.destroyForcibly();
-                throw new IllegalStateException(kind + " did not start; see " + dir.resolve("output.log"));
+                throw new IllegalStateException(name + " did not start; see " + dir.resolve("output.log"));
             }
             Thread.sleep(50);
         }
-        return Optional.of(new Peer(p, dir, port));
+        return new Peer(p, dir, port);
     }
 
     /**
-     * One worker, upstream keep-alive, no access log, and keep-alive connections to clients that are never cut
-     * (nginx's default closes one after 1,000 requests; Strangler does not).
+     * One worker, no access log, and keep-alive connections to clients that are never cut (nginx's default closes
+     * one after 1,000 requests; Strangler does not); {@code upstream} and {@code location} say what it serves
+     * (upstream keep-alive when it proxies).
      */
-    private static String nginx(Path dir, int port, int backendPort) {
+    private static String nginx(Path dir, int port, String upstream, String location) {
         return "worker_processes 1;\n"
                 + "daemon off;\n"
                 + "master_process on;\n"
@@ -94,14 +126,11 @@ final class Peer implements AutoCloseable {
                 + "  proxy_temp_path " + dir.resolve("proxy") + ";\n"
                 + "  keepalive_requests 10000000;\n"
                 + "  keepalive_timeout 75s;\n"
-                + "  upstream backend { server 127.0.0.1:" + backendPort + "; keepalive 64;"
-                + " keepalive_requests 10000000; }\n"
+                + "  " + upstream
                 + "  server {\n"
                 + "    listen 127.0.0.1:" + port + ";\n"
                 + "    location / {\n"
-                + "      proxy_pass http://backend;\n"
-                + "      proxy_http_version 1.1;\n"
-                + "      proxy_set_header Connection \"\";\n"
+                + "      " + location
                 + "    }\n"
                 + "  }\n"
                 + "}\n";

@@ -140,14 +140,7 @@ final class ProxyProcess implements AutoCloseable {
 
     /** CPU time the process has used so far, in seconds (user + system), or -1 where there is no /proc. */
     double cpuSeconds() {
-        try {
-            String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            // Fields 14 and 15 of stat (utime, stime), counted from after the command name; clock ticks of 1/100 s.
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
+        return ProcessCpu.seconds(process.pid());
     }
 
     private static int awaitPort(Process proxy) throws IOException {

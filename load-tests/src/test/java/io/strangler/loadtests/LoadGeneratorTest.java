@@ -128,6 +128,60 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void theWindowCallbacksBracketTheRequestsCounted() throws Exception {
+        List<Long> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        long[] arrivedAt = new long[2];
+        long before = System.nanoTime();
+        LoadGenerator.Result r = LoadGenerator.run(new LoadGenerator.Plan(LoadGenerator.loopback(
+                server.getAddress().getPort()), "/a", 2, 0, Duration.ofMillis(300), Duration.ofMillis(700),
+                Long.MAX_VALUE), () -> {
+                    calls.add(System.nanoTime());
+                    arrivedAt[0] = arrivals.get("/a").size();
+                }, () -> {
+                    calls.add(System.nanoTime());
+                    arrivedAt[1] = arrivals.get("/a").size();
+                });
+
+        assertThat(calls).hasSize(2);
+        assertThat(calls.get(0) - before).isGreaterThanOrEqualTo(Duration.ofMillis(300).toNanos());
+        assertThat(calls.get(1) - calls.get(0)).isBetween(Duration.ofMillis(690).toNanos(),
+                Duration.ofMillis(900).toNanos());
+        // A closed loop counts the answers to what it sent in between: the server saw those, give or take what
+        // was on the two connections at either edge.
+        assertThat(r.requests()).isGreaterThan(100);
+        assertThat(arrivedAt[1] - arrivedAt[0]).isBetween(r.requests() - 2, r.requests() + 2);
+    }
+
+    @Test
+    void aRequestBoundThatEndsTheRunEarlyStillOpensAndClosesTheWindowOnce() throws Exception {
+        List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        LoadGenerator.Result r = LoadGenerator.run(new LoadGenerator.Plan(LoadGenerator.loopback(
+                server.getAddress().getPort()), "/a", 2, 500, Duration.ofSeconds(5), Duration.ofSeconds(5), 50),
+                () -> calls.add("opened"), () -> calls.add("closed"));
+
+        assertThat(calls).containsExactly("opened", "closed");
+        assertThat(r.requests()).isZero();
+    }
+
+    @Test
+    void processCpuCountsTheProcessAndItsChildren() throws Exception {
+        assertThat(ProcessCpu.seconds(999_999_999L)).isEqualTo(-1);
+        // A shell whose child spins: the shell itself only waits, so what it shows is its child's CPU.
+        Process shell = new ProcessBuilder("sh", "-c", "sh -c 'while :; do :; done' & wait").start();
+        try {
+            Thread.sleep(100);
+            double before = ProcessCpu.seconds(shell.pid());
+            Thread.sleep(600);
+            double used = ProcessCpu.seconds(shell.pid()) - before;
+            // Most of a core for 0.6 s, on a machine that may be busy with other tests.
+            assertThat(used).isBetween(0.15, 0.7);
+        } finally {
+            shell.descendants().forEach(ProcessHandle::destroyForcibly);
+            shell.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
     void plansThatCannotBeRunAreRefused() {
         InetSocketAddress loopback = LoadGenerator.loopback(80);
         assertThatThrownBy(() -> new LoadGenerator.Target(new InetSocketAddress("192.0.2.1", 80), "/"))
