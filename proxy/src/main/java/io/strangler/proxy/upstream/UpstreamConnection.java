@@ -1,7 +1,6 @@
 package io.strangler.proxy.upstream;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
@@ -44,6 +43,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private long lastReadNanos;
     private long idleSinceNanos;
     private ScheduledFuture<?> timeout;
+    private final Runnable checkTimeout = this::checkTimeout;
 
     UpstreamConnection(UpstreamPool pool, long responseTimeoutNanos) {
         this.pool = pool;
@@ -72,13 +72,14 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         this.state = State.AWAITING_HEAD;
         this.keepAlive = HttpUtil.isKeepAlive(request);
         this.lastReadNanos = System.nanoTime();
-        this.timeout = channel.eventLoop().schedule(this::checkTimeout, responseTimeoutNanos, TimeUnit.NANOSECONDS);
-        channel.writeAndFlush(request).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess() && listener == responseListener) {
-                log.debug("write to upstream {} failed", pool.upstream().id(), f.cause());
-                fail(ProxyError.UPSTREAM_RESET);
-            }
-        });
+        // One timer per connection, not one per request: a timer still armed from an earlier response fires no
+        // later than this request's deadline and re-arms itself for what is left (see checkTimeout).
+        if (timeout == null) {
+            timeout = channel.eventLoop().schedule(checkTimeout, responseTimeoutNanos, TimeUnit.NANOSECONDS);
+        }
+        // A write that fails reaches exceptionCaught (the void promise passes failures to the pipeline), which
+        // fails this exchange as a reset, as a closed connection would.
+        channel.writeAndFlush(request, channel.voidPromise());
     }
 
     /** Hands an idle connection that was acquired but never used back to its pool. */
@@ -198,7 +199,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         if (content instanceof LastHttpContent last) {
             listener = null;
             state = State.IDLE;
-            cancelTimeout();
+            // The timer stays armed for the connection's next request; if it fires while idle, it stops.
             l.onEnd(last);
             finishResponse();
         } else {
@@ -254,11 +255,11 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         long idleFor = now - lastReadNanos;
         if (state == State.STREAMING && paused) {
             // The client is slow, not the upstream: the clock restarts when we read again.
-            timeout = channel.eventLoop().schedule(this::checkTimeout, responseTimeoutNanos, TimeUnit.NANOSECONDS);
+            timeout = channel.eventLoop().schedule(checkTimeout, responseTimeoutNanos, TimeUnit.NANOSECONDS);
         } else if (idleFor >= responseTimeoutNanos) {
             fail(ProxyError.UPSTREAM_RESPONSE_TIMEOUT);
         } else {
-            timeout = channel.eventLoop().schedule(this::checkTimeout, responseTimeoutNanos - idleFor,
+            timeout = channel.eventLoop().schedule(checkTimeout, responseTimeoutNanos - idleFor,
                     TimeUnit.NANOSECONDS);
         }
     }

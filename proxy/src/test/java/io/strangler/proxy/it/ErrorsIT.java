@@ -163,6 +163,33 @@ class ErrorsIT {
     }
 
     @Test
+    void shouldAnswer504InTimeWhenAReusedConnectionStopsAnswering() throws Exception {
+        // Two answered requests, then one that never is, all on the same pooled connection. The response timer
+        // armed by the first fires while the connection is idle and stops; the second arms it again; it fires
+        // during the third and must re-arm itself for that one's deadline.
+        try (TestUpstream upstream = TestUpstream.http((ctx, req) -> {
+                if (req.uri().equals("/fast")) {
+                    ctx.writeAndFlush(TestUpstream.response(req, 200, "ok"));
+                }
+            });
+             ProxyUnderTest proxy = ProxyUnderTest.singleRoute(upstream.url(), "responseTimeout: 300ms", "");
+             RawHttp c = RawHttp.connect(proxy.port())) {
+
+            assertThat(c.send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            Thread.sleep(450);
+            assertThat(c.send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            Thread.sleep(150);
+            long start = System.nanoTime();
+            RawHttp.Response res = c.timeout(5000).send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+
+            assertError(res, 504, "upstream_response_timeout");
+            assertThat(upstream.connectionsAccepted()).isEqualTo(1);
+            assertThat(tookMillis).isBetween(280L, 1500L);
+        }
+    }
+
+    @Test
     void shouldCloseTheClientConnectionWhenTheUpstreamDiesMidResponse() throws Exception {
         try (TestUpstream fixed = TestUpstream.raw((ch, head) -> TestUpstream.writeRaw(ch,
                 "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly ten b", true));
