@@ -3,6 +3,7 @@ package io.strangler.proxy.inbound;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -82,6 +83,11 @@ final class Exchange implements UpstreamResponseListener {
     private ExchangeRecording recording;
     private int status;
     private boolean done;
+    /**
+     * The response head, held until the first piece of body, the end of the read, or the end of the response:
+     * a small response then goes to the client as one message, which the encoder writes as one buffer.
+     */
+    private HttpResponse pendingHead;
 
     Exchange(InboundExchangeHandler owner, ChannelHandlerContext ctx, Route route, Decision decision,
             FullHttpRequest request, String target, String requestId, String clientAddress) {
@@ -253,7 +259,14 @@ final class Exchange implements UpstreamResponseListener {
         } else if (!clientVersion.isKeepAliveDefault()) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        ctx.write(new DefaultHttpResponse(clientVersion, upstreamHead.status(), h), ctx.voidPromise());
+        pendingHead = new DefaultHttpResponse(clientVersion, upstreamHead.status(), h);
+    }
+
+    private void writeHead() {
+        if (pendingHead != null) {
+            ctx.write(pendingHead, ctx.voidPromise());
+            pendingHead = null;
+        }
     }
 
     @Override
@@ -264,6 +277,7 @@ final class Exchange implements UpstreamResponseListener {
         if (recording != null && !recording.content(content.content())) {
             recording = null;
         }
+        writeHead();
         ctx.write(content, ctx.voidPromise());
         if (!ctx.channel().isWritable()) {
             connection.pauseReading();
@@ -272,6 +286,7 @@ final class Exchange implements UpstreamResponseListener {
 
     @Override
     public void onReadComplete() {
+        writeHead();
         ctx.flush();
     }
 
@@ -290,7 +305,14 @@ final class Exchange implements UpstreamResponseListener {
             recording = null;
         }
         boolean reuse = keepAlive;
-        ctx.writeAndFlush(last).addListener((ChannelFutureListener) f -> finish(f.isSuccess() && reuse));
+        Object out = last;
+        if (pendingHead != null) {
+            // The whole response came in one read: head, body and trailers as one message (it owns the body now).
+            out = new DefaultFullHttpResponse(pendingHead.protocolVersion(), pendingHead.status(), last.content(),
+                    pendingHead.headers(), last.trailingHeaders());
+            pendingHead = null;
+        }
+        ctx.writeAndFlush(out).addListener((ChannelFutureListener) f -> finish(f.isSuccess() && reuse));
     }
 
     @Override
@@ -304,6 +326,7 @@ final class Exchange implements UpstreamResponseListener {
             if (shadow != null) {
                 shadow.servedFailed(error, System.nanoTime() - startNanos);
             }
+            writeHead();
             ctx.flush();
             ctx.close();
             finish(false);
@@ -331,6 +354,7 @@ final class Exchange implements UpstreamResponseListener {
             connection.abort();
             connection = null;
         }
+        pendingHead = null; // nothing to release: a head holds no buffers
         finish(false);
     }
 
