@@ -96,15 +96,18 @@ final class OverheadBenchmark {
                     Map<String, LoadGenerator.Result> closedRuns = new LinkedHashMap<>();
                     Map<String, Double> cpuUsed = new LinkedHashMap<>();
                     for (Map.Entry<String, Integer> t : targets.entrySet()) {
-                        long pid = pids.getOrDefault(t.getKey(), -1L);
-                        double[] cpu = {-1, -1};
-                        closedRuns.put(t.getKey(), LoadGenerator.run(new LoadGenerator.Plan(
-                                LoadGenerator.loopback(t.getValue()), "/items/1", connections, 0,
-                                Duration.ofSeconds(warmUp), Duration.ofSeconds(seconds), Long.MAX_VALUE),
-                                () -> cpu[0] = pid < 0 ? -1 : ProcessCpu.seconds(pid),
-                                () -> cpu[1] = pid < 0 ? -1 : ProcessCpu.seconds(pid)));
-                        if (cpu[0] >= 0 && cpu[1] >= 0) {
-                            cpuUsed.put(t.getKey(), cpu[1] - cpu[0]);
+                        LoadGenerator.Plan plan = new LoadGenerator.Plan(LoadGenerator.loopback(t.getValue()),
+                                "/items/1", connections, 0, Duration.ofSeconds(warmUp), Duration.ofSeconds(seconds),
+                                Long.MAX_VALUE);
+                        Long pid = pids.get(t.getKey());
+                        if (pid == null) {
+                            closedRuns.put(t.getKey(), LoadGenerator.run(plan));
+                            continue;
+                        }
+                        ProcessCpu.Measured m = ProcessCpu.during(pid, plan);
+                        closedRuns.put(t.getKey(), m.result());
+                        if (m.cpuSeconds() >= 0) {
+                            cpuUsed.put(t.getKey(), m.cpuSeconds());
                         }
                     }
                     LoadGenerator.Result open = LoadGenerator.run(LoadGenerator.Plan.alternating(alternating,

@@ -19,6 +19,20 @@ final class ProcessCpu {
     private ProcessCpu() {
     }
 
+    /** A load run and the CPU a process used over its measured window (-1 where that could not be read). */
+    record Measured(LoadGenerator.Result result, double cpuSeconds) {
+    }
+
+    /**
+     * Runs {@code plan} and reads {@code pid}'s CPU time when the measured window opens and when it closes, so that
+     * the CPU and the answers counted cover the same requests (warm-up and drain left out).
+     */
+    static Measured during(long pid, LoadGenerator.Plan plan) throws Exception {
+        double[] at = {-1, -1};
+        LoadGenerator.Result r = LoadGenerator.run(plan, () -> at[0] = seconds(pid), () -> at[1] = seconds(pid));
+        return new Measured(r, at[0] < 0 || at[1] < 0 ? -1 : at[1] - at[0]);
+    }
+
     /** Seconds of CPU used by {@code pid} and its descendants, or -1 where that cannot be read (no /proc). */
     static double seconds(long pid) {
         List<Long> pids = new ArrayList<>();

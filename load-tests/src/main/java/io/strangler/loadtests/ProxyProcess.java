@@ -138,11 +138,6 @@ final class ProxyProcess implements AutoCloseable {
         return counts;
     }
 
-    /** CPU time the process has used so far, in seconds (user + system), or -1 where there is no /proc. */
-    double cpuSeconds() {
-        return ProcessCpu.seconds(process.pid());
-    }
-
     private static int awaitPort(Process proxy) throws IOException {
         BufferedReader out = new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8));
         String line;

@@ -106,11 +106,10 @@ final class ShadowCostBenchmark {
                     Map<String, Double> before = proxy.shadowOutcomes("shadowed");
                     Map<String, Double> afterClosed = before;
                     for (Map.Entry<String, String> p : paths.entrySet()) {
-                        double cpuBefore = proxy.cpuSeconds();
-                        LoadGenerator.Result closed = LoadGenerator.run(new LoadGenerator.Plan(
+                        ProcessCpu.Measured m = ProcessCpu.during(proxy.pid(), new LoadGenerator.Plan(
                                 LoadGenerator.loopback(proxy.port()), p.getValue(), connections, 0,
                                 Duration.ofSeconds(warmUp), Duration.ofSeconds(seconds), Long.MAX_VALUE));
-                        double cpuUsed = proxy.cpuSeconds() - cpuBefore;
+                        LoadGenerator.Result closed = m.result();
                         if (p.getKey().equals("shadow on")) {
                             // Let shadow calls still in flight end, so each phase counts its own.
                             Thread.sleep(500);
@@ -118,10 +117,10 @@ final class ShadowCostBenchmark {
                         }
                         closedRuns.put(p.getKey(), closed);
                         if (round > 0) {
-                            // CPU per closed-loop request (warm-up included in both counts).
+                            // CPU per closed-loop answer, both over the measured window.
                             double[] c = cpu.computeIfAbsent(p.getKey(), k -> new double[2]);
-                            c[0] += cpuUsed;
-                            c[1] += closed.requests() * (1 + (double) warmUp / seconds);
+                            c[0] += Math.max(m.cpuSeconds(), 0); // 0 where there is no /proc, as before
+                            c[1] += closed.requests();
                         }
                     }
                     // Open loop: shadow off and on alternate slice by slice in one run, so both see the same

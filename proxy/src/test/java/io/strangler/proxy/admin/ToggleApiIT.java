@@ -19,9 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** Flipping modes and the kill switch over the admin API: effect on the next request, audit, revert, bad input. */
 class ToggleApiIT {
 
-    /** initdb and a first start; on a busy 2-core machine that has taken longer than the library's 10 s. */
-    private static final java.time.Duration PG_START = java.time.Duration.ofSeconds(60);
-
     private static final String ONCALL = "oncall-token-0123456789abcdef";
     private static final String VIEWER = "viewer-token-0123456789abcdef";
 
@@ -67,9 +64,8 @@ class ToggleApiIT {
             HttpResponse<String> flip = call(admin, "PUT", "/api/toggles/orders", ONCALL,
                     "{\"mode\":\"pilot\",\"pilotUsers\":[\"alice\"],\"reason\":\"dark launch\"}");
             // The flip is in the file at once, not only in the open database: a process killed now keeps it.
-            java.nio.file.Files.copy(dir.resolve("db.mv.db"), dir.resolve("copy.mv.db"));
             String onDisk;
-            try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("copy"));
+            try (java.sql.Connection c = Fixtures.h2FileCopy(dir.resolve("db"));
                  java.sql.ResultSet rs = c.createStatement().executeQuery(
                          "SELECT reason FROM toggle_audit ORDER BY id DESC FETCH FIRST 1 ROWS ONLY")) {
                 onDisk = rs.next() ? rs.getString(1) : null;
@@ -161,8 +157,7 @@ class ToggleApiIT {
     void shouldKeepServingTheLastKnownStateWhilePostgresIsAwayAndReuseOneConnection() throws Exception {
         int port = freePort();
         String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
-        EmbeddedPostgres pg = EmbeddedPostgres.builder().setPGStartupWait(PG_START).setDataDirectory(dir.resolve("pg"))
-                .setCleanDataDirectory(false).setPort(port).start();
+        EmbeddedPostgres pg = Fixtures.postgres(dir.resolve("pg"), port);
         try (TestUpstream legacy = Fixtures.json("{}");
              TestUpstream candidate = Fixtures.json("{}");
              ProxyUnderTest proxy = ProxyUnderTest.start(config(url, "a", legacy, candidate))) {
@@ -178,9 +173,7 @@ class ToggleApiIT {
             awaitToggles(admin, "\"stateReachable\" : false");
             String during = servedBy(proxy, "bob");
 
-            pg = EmbeddedPostgres.builder().setPGStartupWait(PG_START)
-                    .setDataDirectory(dir.resolve("pg")).setCleanDataDirectory(false)
-                    .setPort(port).start();
+            pg = Fixtures.postgres(dir.resolve("pg"), port);
             awaitToggles(admin, "\"stateReachable\" : true");
             int flip = call(admin, "PUT", "/api/toggles/orders", ONCALL,
                     "{\"mode\":\"legacy\",\"reason\":\"after the outage\"}").statusCode();
@@ -222,9 +215,7 @@ class ToggleApiIT {
     void shouldReachEveryInstanceSharingOnePostgresWithinOneSecond() throws Exception {
         int port = freePort();
         String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
-        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setPGStartupWait(PG_START)
-                .setDataDirectory(dir.resolve("pg"))
-                .setCleanDataDirectory(false).setPort(port).start();
+        try (EmbeddedPostgres pg = Fixtures.postgres(dir.resolve("pg"), port);
              TestUpstream legacy = Fixtures.json("{}");
              TestUpstream candidate = Fixtures.json("{}");
              ProxyUnderTest a = ProxyUnderTest.start(config(url, "a", legacy, candidate));

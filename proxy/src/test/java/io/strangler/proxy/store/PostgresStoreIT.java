@@ -22,19 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** The divergence store on a real PostgreSQL, shared by two proxies, and surviving the database going away. */
 class PostgresStoreIT {
 
-    /** initdb and a first start; on a busy 2-core machine that has taken longer than the library's 10 s. */
-    private static final java.time.Duration PG_START = java.time.Duration.ofSeconds(60);
-
     @TempDir
     Path dir;
 
     private static String url(int port) {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
-    }
-
-    private static EmbeddedPostgres postgres(Path data, int port) throws Exception {
-        return EmbeddedPostgres.builder().setPGStartupWait(PG_START)
-                .setDataDirectory(data).setCleanDataDirectory(false).setPort(port).start();
     }
 
     private static int freePort() throws Exception {
@@ -51,7 +43,7 @@ class PostgresStoreIT {
     @Test
     void shouldCreateTheSchemaOnceWhenInstancesStartTogetherOnAnEmptyDatabase() throws Exception {
         int port = freePort();
-        try (EmbeddedPostgres pg = postgres(dir.resolve("pg"), port)) {
+        try (EmbeddedPostgres pg = Fixtures.postgres(dir.resolve("pg"), port)) {
             int n = 4;
             java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(n);
             java.util.concurrent.ExecutorService starts = java.util.concurrent.Executors.newFixedThreadPool(n);
@@ -83,7 +75,7 @@ class PostgresStoreIT {
     @Test
     void shouldShowTwoInstancesComparisonsInOneReport() throws Exception {
         int port = freePort();
-        try (EmbeddedPostgres pg = postgres(dir.resolve("pg"), port);
+        try (EmbeddedPostgres pg = Fixtures.postgres(dir.resolve("pg"), port);
              TestUpstream legacy = Fixtures.json("{\"price\":10}");
              TestUpstream candidate = Fixtures.json("{\"price\":11}");
              ProxyUnderTest a = ProxyUnderTest.start(config(url(port), "proxy-a", legacy, candidate));
@@ -129,7 +121,7 @@ class PostgresStoreIT {
                 }
                 Fixtures.awaitTrue(() -> proxy.outcomes("orders", "diverged", "diverged") == 4);
 
-                try (EmbeddedPostgres pg = postgres(data, port)) {
+                try (EmbeddedPostgres pg = Fixtures.postgres(data, port)) {
                     Fixtures.awaitTrue(store::reachable);
                     store.flushNow();
                     assertThat(sum(port, "outcome")).isEqualTo(4);
@@ -142,7 +134,7 @@ class PostgresStoreIT {
                 Fixtures.awaitTrue(() -> proxy.outcomes("orders", "diverged", "diverged") == 7);
 
                 // The database comes back (rebuilt empty here: restarting the embedded one in place is unreliable).
-                try (EmbeddedPostgres pg = postgres(dir.resolve("pg-again"), port)) {
+                try (EmbeddedPostgres pg = Fixtures.postgres(dir.resolve("pg-again"), port)) {
                     Fixtures.awaitTrue(store::reachable);
                     store.flushNow();
                     assertThat(sum(port, "outcome")).isEqualTo(3);

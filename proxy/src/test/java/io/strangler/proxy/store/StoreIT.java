@@ -93,8 +93,7 @@ class StoreIT {
             }
             // The proxy stopped (its only flush was the one at shutdown); a process exiting now keeps what is in the
             // file, so read a copy of the file, not the database still open here.
-            java.nio.file.Files.copy(dir.resolve("db.mv.db"), dir.resolve("copy.mv.db"));
-            try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("copy"))) {
+            try (Connection c = Fixtures.h2FileCopy(dir.resolve("db"))) {
                 assertThat(single(c, "SELECT SUM(n) FROM outcome_counts WHERE route = 'orders' AND outcome = 'diverged'"))
                         .isEqualTo("3");
             }

@@ -9,7 +9,13 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -54,5 +60,24 @@ public final class Fixtures {
             assertThat(System.nanoTime() - deadline).as("condition within 10 s").isNegative();
             Thread.sleep(10);
         }
+    }
+
+    /** initdb and a first start; on a busy 2-core machine that has taken longer than the library's 10 s. */
+    private static final Duration PG_START = Duration.ofSeconds(60);
+
+    /** A real PostgreSQL on {@code port} with its data in {@code data}, kept across restarts. */
+    public static EmbeddedPostgres postgres(Path data, int port) throws Exception {
+        return EmbeddedPostgres.builder().setPGStartupWait(PG_START).setDataDirectory(data)
+                .setCleanDataDirectory(false).setPort(port).start();
+    }
+
+    /**
+     * A connection to a copy of the H2 database file {@code db} ({@code <db>.mv.db}) as it is on disk now, while
+     * the database itself may still be open elsewhere: what a process killed at this moment would have kept.
+     */
+    public static Connection h2FileCopy(Path db) throws Exception {
+        Path copy = db.resolveSibling(db.getFileName() + "-copy");
+        Files.copy(db.resolveSibling(db.getFileName() + ".mv.db"), copy.resolveSibling(copy.getFileName() + ".mv.db"));
+        return DriverManager.getConnection("jdbc:h2:file:" + copy);
     }
 }
