@@ -37,23 +37,24 @@ final class OverheadBenchmark {
         double rate = Bench.number(opt, "rate", 10000);
         int sliceMillis = Bench.integer(opt, "slice-ms", 1000);
         int guardMillis = Bench.integer(opt, "guard-ms", 200);
-        Path jar = ProxyProcess.jar(opt.get("jar"));
         String backendKind = opt.getOrDefault("backend", "netty");
+        if (!backendKind.equals("netty") && !backendKind.equals("nginx")) {
+            throw new IllegalArgumentException("--backend must be netty or nginx, not " + backendKind);
+        }
+        Path jar = ProxyProcess.jar(opt.get("jar"));
         AutoCloseable backend;
         int backendPort;
         if (backendKind.equals("netty")) {
             Backend netty = new Backend(Backend.Behaviour.FAST, 1);
             backend = netty;
             backendPort = netty.port();
-        } else if (backendKind.equals("nginx")) {
+        } else {
             Optional<Peer> nginx = Peer.nginxBackend(Backend.BODY);
             if (nginx.isEmpty()) {
                 throw new IllegalStateException("--backend nginx needs nginx installed");
             }
             backend = nginx.get();
             backendPort = nginx.get().port();
-        } else {
-            throw new IllegalArgumentException("--backend must be netty or nginx, not " + backendKind);
         }
         try (backend) {
             String yaml = "listen: { host: 127.0.0.1, port: 0, ioThreads: 1, transport: "

@@ -182,6 +182,13 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void anUnknownOverheadBackendIsRefusedBeforeAnythingStarts() {
+        assertThatThrownBy(() -> OverheadBenchmark.run(Map.of("backend", "apache")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--backend must be netty or nginx, not apache");
+    }
+
+    @Test
     void plansThatCannotBeRunAreRefused() {
         InetSocketAddress loopback = LoadGenerator.loopback(80);
         assertThatThrownBy(() -> new LoadGenerator.Target(new InetSocketAddress("192.0.2.1", 80), "/"))
