@@ -83,8 +83,13 @@ class DashboardBrowserIT {
             b.find("#token").clear();
             b.find("#token").sendKeys(ONCALL);
             b.find("#login-submit").click();
-            WebElement row = b.awaitVisible("#routes-body tr[data-route=orders]");
-            assertThat(row.getText()).contains("orders", "shadow");
+            // The table is re-rendered every second, so the row is read through await, which finds it again
+            // (a row element held across a re-render is stale).
+            b.awaitVisible("#routes-body tr[data-route=orders]");
+            b.await(d -> {
+                String row = b.find("#routes-body tr[data-route=orders]").getText();
+                return row.contains("orders") && row.contains("shadow");
+            });
             b.awaitText("#routes-body tr[data-route=orders] td.diverged", "5");
             assertThat(b.find("#who").getText()).isEqualTo("oncall");
             assertThat(b.find("#login").isDisplayed()).isFalse();
