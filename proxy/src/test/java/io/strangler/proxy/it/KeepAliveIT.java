@@ -110,4 +110,40 @@ class KeepAliveIT {
             assertThat(upstream.connectionsAccepted()).isEqualTo(1);
         }
     }
+
+    @Test
+    void shouldForwardBodilessRequestsWithoutInventingABody() throws Exception {
+        List<String> heads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (TestUpstream upstream = TestUpstream.raw((ch, head) -> {
+            heads.add(head.toLowerCase(java.util.Locale.ROOT));
+            String body = head.startsWith("HEAD") ? "" : "ok";
+            TestUpstream.writeRaw(ch, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n" + body, false);
+        });
+             ProxyUnderTest proxy = ProxyUnderTest.singleRoute(upstream.url(), "", "");
+             RawHttp c = RawHttp.connect(proxy.port())) {
+
+            // Pipelined: no body announced (the fast path), then announced as empty or as an empty chunked body
+            // (the general aggregation), then no body after all of those.
+            c.send("GET /a?x=1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "DELETE /b HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "POST /c HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /d HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+                    + "GET /e HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+                    + "HEAD /f HTTP/1.1\r\nHost: x\r\n\r\n");
+
+            for (int i = 0; i < 5; i++) {
+                assertThat(c.read().bodyText()).isEqualTo("ok");
+            }
+            assertThat(c.read(true).status()).isEqualTo(200);
+            assertThat(heads).extracting(h -> h.substring(0, h.indexOf("\r\n")))
+                    .containsExactly("get /a?x=1 http/1.1", "delete /b http/1.1", "post /c http/1.1",
+                            "get /d http/1.1", "get /e http/1.1", "head /f http/1.1");
+            // A request without a body is passed on without one; a POST says so explicitly.
+            assertThat(heads.get(2)).contains("\r\ncontent-length: 0");
+            for (int i : new int[] {0, 1, 3, 4, 5}) {
+                assertThat(heads.get(i)).doesNotContain("content-length").doesNotContain("transfer-encoding");
+            }
+            assertThat(upstream.connectionsAccepted()).isEqualTo(1);
+        }
+    }
 }
