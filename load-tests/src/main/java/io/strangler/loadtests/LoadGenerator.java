@@ -47,8 +47,9 @@ import org.HdrHistogram.Histogram;
  * behind (a shadow call still in flight) is not charged to the wrong target, and a target's first requests after its
  * pause do not make it look better than it is.
  *
- * <p>Bounded: it stops issuing after the duration or {@code maxRequests}, whichever comes first, and gives answers
- * in flight at most {@link #DRAIN} to arrive. Confined to its event loop after {@link #run} starts.
+ * <p>Bounded: it stops issuing after the duration or {@code maxRequests}, whichever comes first, and gives the
+ * requests in flight, and those already due but still waiting for a connection, at most {@link #DRAIN} to be
+ * answered; what is not answered by then is an error. Confined to its event loop after {@link #run} starts.
  */
 public final class LoadGenerator {
 
@@ -314,23 +315,35 @@ public final class LoadGenerator {
         ticker.cancel(false);
         open(); // a request bound can end the run before the warm-up does
         closed.run();
-        // Requests still queued were due in the measured window: they never got an answer in time.
-        for (int t = 0; t < targetCount; t++) {
-            ArrayDeque<Long> queued = backlog.get(t);
-            while (!queued.isEmpty()) {
-                countError(t, queued.pollFirst());
-            }
-        }
-        if (inFlight == 0) {
+        // Requests still queued were due before the stop: they go out as connections free up during the drain,
+        // their latency counted from when they were due, like every other. Calling them errors would make a
+        // server that was slow for the last few milliseconds look like one that failed.
+        if (inFlight == 0 && backlogEmpty()) {
             finish();
         } else {
             loop.schedule(this::finish, DRAIN.toNanos(), TimeUnit.NANOSECONDS);
         }
     }
 
+    private boolean backlogEmpty() {
+        for (ArrayDeque<Long> queued : backlog) {
+            if (!queued.isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void finish() {
         if (done.isDone()) {
             return;
+        }
+        // What the drain did not get answered in time: never sent, or sent and still waiting.
+        for (int t = 0; t < targetCount; t++) {
+            ArrayDeque<Long> queued = backlog.get(t);
+            while (!queued.isEmpty()) {
+                countError(t, queued.pollFirst());
+            }
         }
         for (Conn c : all) {
             if (c.busy && c.intended - measureFromNanos >= 0) {
@@ -368,16 +381,20 @@ public final class LoadGenerator {
             measured++;
             histograms.get(c.target).recordValue(Math.max(1, (now - intended) / 1000));
         }
+        boolean usable = !c.retired && c.channel.isActive();
         if (stopped) {
-            if (inFlight == 0) {
+            // Only the open loop's queue is still worked through; the closed loop sends nothing new.
+            if (usable && plan.rate() > 0) {
+                next(c);
+            }
+            if (inFlight == 0 && backlogEmpty()) {
                 finish();
             }
             return;
         }
-        if (c.retired || !c.channel.isActive()) {
-            return;
+        if (usable) {
+            next(c);
         }
-        next(c);
     }
 
     /** Gives a free connection its next request: a queued one (open loop) or a new one (closed loop). */

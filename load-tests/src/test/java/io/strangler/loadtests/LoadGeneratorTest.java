@@ -31,6 +31,7 @@ class LoadGeneratorTest {
     private ExecutorService pool;
     private final Map<String, ConcurrentLinkedQueue<Long>> arrivals = new ConcurrentHashMap<>();
     private final AtomicLong slowPathRequests = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger stalls = new java.util.concurrent.atomic.AtomicInteger();
 
     @BeforeEach
     void start() throws Exception {
@@ -40,6 +41,13 @@ class LoadGeneratorTest {
         server.createContext("/", exchange -> {
             String path = exchange.getRequestURI().getPath();
             arrivals.computeIfAbsent(path, k -> new ConcurrentLinkedQueue<>()).add(System.nanoTime());
+            if (path.equals("/stall-once") && stalls.incrementAndGet() == 80) {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (path.equals("/fail")) {
                 exchange.sendResponseHeaders(500, -1);
                 exchange.close();
@@ -83,8 +91,12 @@ class LoadGeneratorTest {
         long middle = before + (System.nanoTime() - before) / 2;
         assertThat(a).anyMatch(t -> t < middle).anyMatch(t -> t > middle);
         assertThat(b).anyMatch(t -> t < middle).anyMatch(t -> t > middle);
-        // And they took turns: far fewer switches between paths than requests.
-        assertThat(switches()).isBetween(8, 40);
+        // And they took turns: far fewer switches between paths than requests. Ten slice boundaries give at least
+        // eight. When the machine stalls, requests of two slices go out together after it and mix (a busy CI
+        // machine made just over a hundred); sending the paths mixed instead of in turns makes one switch per one
+        // or two requests (here 1,000-2,000), twice the bound or more.
+        int sent = a.size() + b.size();
+        assertThat(switches()).isBetween(8, sent / 4);
     }
 
     /** How often the path changed from one arrival to the next. */
@@ -125,6 +137,21 @@ class LoadGeneratorTest {
         assertThat(r.requests()).isBetween(380L, 420L);
         assertThat(r.byTarget()).hasSize(1);
         assertThat(r.byTarget().get(0).getTotalCount()).isEqualTo(r.requests());
+    }
+
+    @Test
+    void requestsQueuedBehindAStallAtTheEndAreSentDuringTheDrainAndChargedTheWait() throws Exception {
+        // 100 requests due over 0.5 s on one connection; the 80th takes 0.3 s, so the last twenty are still
+        // waiting for the connection when issuing stops.
+        LoadGenerator.Result r = LoadGenerator.run(new LoadGenerator.Plan(LoadGenerator.loopback(
+                server.getAddress().getPort()), "/stall-once", 1, 200, Duration.ZERO, Duration.ofMillis(500),
+                100));
+
+        assertThat(r.errors()).isZero();
+        assertThat(r.requests()).isEqualTo(100);
+        assertThat(arrivals.get("/stall-once")).hasSize(100);
+        // Those queued are charged from when they were due: the one right behind the stall waited about 0.3 s.
+        assertThat(r.latencyMicros().getMaxValue()).isGreaterThan(250_000);
     }
 
     @Test
