@@ -119,7 +119,7 @@ class DashboardBrowserIT {
             b.screenshot(shots.resolve("toggles.png"));
 
             // The kill switch sends everything back to legacy; the banner says so; revert turns it off again.
-            b.awaitVisible("#kill-on").click();
+            b.click("#kill-on");
             confirmWith(b, "incident 1234");
             b.awaitText("#kill-state", "ON");
             b.await(LIVE, d -> b.find("#kill-banner").isDisplayed());
@@ -131,8 +131,10 @@ class DashboardBrowserIT {
             b.await(LIVE, d -> !b.find("#kill-banner").isDisplayed());
             assertThat(servedBy(proxy, "alice")).isEqualTo("candidate");
 
-            // Recording is switched on the same page, with a reason; it is audited and takes effect.
-            b.awaitVisible("#toggle-routes tr[data-route=orders] button.record").click();
+            // Recording is switched on the same page, with a reason; it is audited and takes effect. The revert
+            // above reloads the table (more than once: its answer and its audit event), so the button is found
+            // again at the moment of the click.
+            b.click("#toggle-routes tr[data-route=orders] button.record");
             assertThat(b.find("#confirm-summary").getText()).contains("capture files");
             confirmWith(b, "candidate redeploys tonight");
             b.awaitText("#toggle-routes tr[data-route=orders] .recording", "on");

@@ -96,6 +96,22 @@ public final class Browser implements AutoCloseable {
         });
     }
 
+    /**
+     * Clicks the first displayed element matching {@code css}, looking it up again if a re-render replaced it
+     * between finding and clicking (a stale element is never clicked, so the click happens exactly once).
+     */
+    public void click(String css) {
+        await(d -> {
+            WebElement e = d.findElements(By.cssSelector(css)).stream().filter(WebElement::isDisplayed).findFirst()
+                    .orElse(null);
+            if (e == null) {
+                return null;
+            }
+            e.click();
+            return true;
+        });
+    }
+
     /** Waits for an element matching {@code css} that is displayed. */
     public WebElement awaitVisible(String css) {
         return await(d -> d.findElements(By.cssSelector(css)).stream().filter(WebElement::isDisplayed).findFirst()
