@@ -346,6 +346,7 @@ public final class ShadowDispatcher implements AutoCloseable {
             meters.outcome(ShadowOutcome.FAILED.tag(), "compare_error");
             return;
         }
+        meters.outcome(outcome.tag(), reason);
         try {
             listener.onResult(new ShadowResult(exchange.request(), exchange.recorded(), exchange.requestId(),
                     candidateServed ? "candidate" : "legacy", outcome, reason, comparison,
@@ -353,9 +354,6 @@ public final class ShadowDispatcher implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("a shadow result listener failed on route {}", exchange.request().routeId(), e);
         }
-        // Counted after the listeners have it: an outcome the metrics show is one the store has already taken in,
-        // so a flush after reading N outcomes writes all N.
-        meters.outcome(outcome.tag(), reason);
     }
 
     /**
