@@ -57,7 +57,8 @@ class AdminIT {
                 proxy.get("/api/orders/" + i);
             }
             Fixtures.awaitTrue(() -> proxy.outcomes("orders", "diverged", "diverged") == 3);
-            proxy.proxy().store().orElseThrow().flushNow();
+            Fixtures.flushUntil(proxy.proxy().store().orElseThrow(),
+                    () -> get(admin, "/api/report", VIEWER).body().contains("\"diverged\" : 3"));
             // Samples are written by the store's own thread: wait until one is there.
             Fixtures.awaitTrue(() -> sampleWritten(admin));
 

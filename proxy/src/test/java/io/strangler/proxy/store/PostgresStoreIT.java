@@ -87,10 +87,12 @@ class PostgresStoreIT {
             }
             Fixtures.awaitTrue(() -> a.outcomes("orders", "diverged", "diverged") == 3
                     && b.outcomes("orders", "diverged", "diverged") == 3);
-            a.proxy().store().orElseThrow().flushNow();
-            b.proxy().store().orElseThrow().flushNow();
             ReportBuilder reports = new ReportBuilder(new StoreDatabase(StoreConfig.defaults().withUrl(url(port))),
                     Clock.systemUTC());
+            Fixtures.flushUntil(a.proxy().store().orElseThrow(), () -> {
+                b.proxy().store().orElseThrow().flushNow();
+                return reports.build(Instant.now().minusSeconds(3600), Optional.empty()).routes().get(0).diverged() == 6;
+            });
             // Samples are written by each store's own thread: wait until both instances' are in.
             Fixtures.awaitTrue(() -> sampleCount(port) >= 2);
             Report report = reports.build(Instant.now().minusSeconds(3600), Optional.empty());

@@ -45,7 +45,11 @@ class StoreIT {
                 assertThat(res.statusCode()).isEqualTo(200);
             }
             Fixtures.awaitTrue(() -> proxy.outcomes("orders", "diverged", "diverged") == 5);
-            proxy.proxy().store().orElseThrow().flushNow();
+            Fixtures.flushUntil(proxy.proxy().store().orElseThrow(), () -> {
+                try (Connection c = DriverManager.getConnection(url)) {
+                    return "5".equals(single(c, "SELECT SUM(n) FROM outcome_counts WHERE outcome = 'diverged'"));
+                }
+            });
 
             try (Connection c = DriverManager.getConnection(url)) {
                 assertThat(single(c, "SELECT SUM(n) FROM outcome_counts WHERE route = 'orders' AND outcome = 'diverged'"))

@@ -62,6 +62,23 @@ public final class Fixtures {
         }
     }
 
+    /**
+     * Flushes {@code store} until {@code check} holds (an exception counts as not yet). The shadow metrics count an
+     * outcome just before the result listeners, the store among them, take it in: a test that saw N outcomes in the
+     * metrics may flush a moment before the store has the last one.
+     */
+    public static void flushUntil(io.strangler.proxy.store.DivergenceStore store,
+            java.util.concurrent.Callable<Boolean> check) throws InterruptedException {
+        awaitTrue(() -> {
+            store.flushNow();
+            try {
+                return check.call();
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
     /** initdb and a first start; on a busy 2-core machine that has taken longer than the library's 10 s. */
     private static final Duration PG_START = Duration.ofSeconds(60);
 
