@@ -17,6 +17,8 @@ public final class Bench {
                            [--transport auto|io_uring|epoll|nio]  (Strangler's listen.transport)
                            [--backend netty|nginx]  (nginx: a backend in C answering by itself, cheaper per
                                                      request, so the proxies run out of CPU first)
+                           [--compare-jvm "<JVM options>"]  (adds strangler-b: a second Strangler with these
+                                                     options too, measured in the same rounds and slices)
               shadow-cost  Strangler with shadowing off vs on (healthy candidate)
                            [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 5000] [--io-threads 1]
                [--background-cpu idle|low|normal]  (the proxy's shadowing.backgroundCpu)
@@ -53,7 +55,12 @@ public final class Bench {
 
     /** Extra JVM options for the Strangler process ({@code --proxy-jvm "-Xmx512m -XX:+UseParallelGC"}). */
     static java.util.List<String> proxyJvm(Map<String, String> opt) {
-        String v = opt.getOrDefault("proxy-jvm", "").trim();
+        return jvmOptions(opt, "proxy-jvm");
+    }
+
+    /** The JVM options in option {@code name}, split at white space; none when it is absent or blank. */
+    static java.util.List<String> jvmOptions(Map<String, String> opt, String name) {
+        String v = opt.getOrDefault(name, "").trim();
         return v.isEmpty() ? java.util.List.of() : java.util.List.of(v.split("\\s+"));
     }
 

@@ -22,6 +22,7 @@ import org.HdrHistogram.Histogram;
  * <pre>
  * ./strangler bench overhead [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 10000]
  *     [--slice-ms 1000] [--guard-ms 200] [--transport auto|io_uring|epoll|nio] [--backend netty|nginx]
+ *     [--compare-jvm "&lt;JVM options&gt;"]
  * </pre>
  */
 final class OverheadBenchmark {
@@ -71,6 +72,21 @@ final class OverheadBenchmark {
                 running.add(strangler);
                 targets.put("strangler", strangler.port());
                 pids.put("strangler", strangler.pid());
+                List<String> compareJvm = Bench.jvmOptions(opt, "compare-jvm");
+                if (!compareJvm.isEmpty()) {
+                    // A second Strangler with other JVM options, measured in the same rounds and slices as the
+                    // first, so that a difference between them is not the machine's drift. Its admin listener
+                    // takes a free port and its store a file of its own, since the first has the defaults.
+                    List<String> jvm = new ArrayList<>(Bench.proxyJvm(opt));
+                    jvm.addAll(compareJvm);
+                    Path storeDir = java.nio.file.Files.createTempDirectory("strangler-bench-b");
+                    ProxyProcess b = ProxyProcess.start(jar, yaml + "admin: { port: 0 }\nstore: { url: \"jdbc:h2:file:"
+                            + storeDir.resolve("store") + "\" }\n", jvm, opt);
+                    running.add(b);
+                    targets.put("strangler-b", b.port());
+                    pids.put("strangler-b", b.pid());
+                    System.out.println("strangler-b: Strangler with " + String.join(" ", compareJvm));
+                }
                 for (Peer.Kind kind : Peer.Kind.values()) {
                     var peer = Peer.start(kind, backendPort, Optional.ofNullable(opt.get("proxy-cpus")));
                     if (peer.isPresent()) {

@@ -73,15 +73,22 @@ class LoadGeneratorTest {
 
     @Test
     void alternatingTargetsTakeTurnsSliceBySliceAndEachGetsItsOwnHistogram() throws Exception {
+        // Turns show only where the server keeps up: a backlog left at the end of a slice goes out during the next
+        // one, mixed with it (by design: those requests were due). In a cold JVM on a slow machine this server did
+        // not keep up with 1000/s for the whole run (about 1,000 switches, as if sent mixed), so the client and
+        // server code is compiled first and the rate is one a cold-started server manages too.
+        LoadGenerator.run(new LoadGenerator.Plan(List.of(target("/warm")), Duration.ofMillis(200), Duration.ZERO,
+                4, 0, Duration.ZERO, Duration.ofMillis(700), 5_000));
+        arrivals.clear();
         long before = System.nanoTime();
         LoadGenerator.Result r = LoadGenerator.run(new LoadGenerator.Plan(List.of(target("/a"), target("/b")),
-                Duration.ofMillis(200), Duration.ofMillis(50), 4, 1000, Duration.ofMillis(400),
+                Duration.ofMillis(200), Duration.ofMillis(50), 4, 500, Duration.ofMillis(400),
                 Duration.ofMillis(1600), 100_000));
 
         assertThat(r.errors()).isZero();
-        // 1.6 s at 1000/s, half to each, the first quarter of every slice not recorded: about 600 each.
-        assertThat(r.byTarget().get(0).getTotalCount()).isBetween(450L, 700L);
-        assertThat(r.byTarget().get(1).getTotalCount()).isBetween(450L, 700L);
+        // 1.6 s at 500/s, half to each, the first quarter of every slice not recorded: about 300 each.
+        assertThat(r.byTarget().get(0).getTotalCount()).isBetween(225L, 350L);
+        assertThat(r.byTarget().get(1).getTotalCount()).isBetween(225L, 350L);
         assertThat(r.requests()).isEqualTo(r.byTarget().get(0).getTotalCount() + r.byTarget().get(1).getTotalCount());
         assertThat(r.errorsByTarget()).containsExactly(0L, 0L);
         // Both paths were asked for the whole run (not one after the other): each shows up in its first half and
@@ -93,8 +100,8 @@ class LoadGeneratorTest {
         assertThat(b).anyMatch(t -> t < middle).anyMatch(t -> t > middle);
         // And they took turns: far fewer switches between paths than requests. Ten slice boundaries give at least
         // eight. When the machine stalls, requests of two slices go out together after it and mix (a busy CI
-        // machine made just over a hundred); sending the paths mixed instead of in turns makes one switch per one
-        // or two requests (here 1,000-2,000), twice the bound or more.
+        // machine made just over a hundred at 1000/s); sending the paths mixed instead of in turns makes one switch
+        // per one or two requests (here 500-1,000), twice the bound or more.
         int sent = a.size() + b.size();
         assertThat(switches()).isBetween(8, sent / 4);
     }
@@ -214,6 +221,15 @@ class LoadGeneratorTest {
         assertThatThrownBy(() -> OverheadBenchmark.run(Map.of("backend", "apache")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("--backend must be netty or nginx, not apache");
+    }
+
+    @Test
+    void jvmOptionsAreSplitAtWhiteSpaceAndABlankOneIsNone() {
+        assertThat(Bench.jvmOptions(Map.of("compare-jvm", "  -XX:-UseParallelGC \t -XX:+UseG1GC "), "compare-jvm"))
+                .containsExactly("-XX:-UseParallelGC", "-XX:+UseG1GC");
+        assertThat(Bench.jvmOptions(Map.of("compare-jvm", "   "), "compare-jvm")).isEmpty();
+        assertThat(Bench.jvmOptions(Map.of(), "compare-jvm")).isEmpty();
+        assertThat(Bench.proxyJvm(Map.of("proxy-jvm", "-Xmx1g"))).containsExactly("-Xmx1g");
     }
 
     @Test
