@@ -57,8 +57,11 @@ class AdminIT {
                 proxy.get("/api/orders/" + i);
             }
             Fixtures.awaitTrue(() -> proxy.outcomes("orders", "diverged", "diverged") == 3);
+            // Until both the outcomes and their differences are stored (the store counts one, then the other).
             Fixtures.flushUntil(proxy.proxy().store().orElseThrow(),
-                    () -> get(admin, "/api/report", VIEWER).body().contains("\"diverged\" : 3"));
+                    () -> get(admin, "/api/report", VIEWER).body().contains("\"diverged\" : 3")
+                            && get(admin, "/api/divergences?route=orders&limit=10", VIEWER).body()
+                            .contains("\"comparisons\" : 3"));
             // Samples are written by the store's own thread: wait until one is there.
             Fixtures.awaitTrue(() -> sampleWritten(admin));
 

@@ -89,9 +89,12 @@ class PostgresStoreIT {
                     && b.outcomes("orders", "diverged", "diverged") == 3);
             ReportBuilder reports = new ReportBuilder(new StoreDatabase(StoreConfig.defaults().withUrl(url(port))),
                     Clock.systemUTC());
+            // Until both the outcomes and their differences are stored (the store counts one, then the other).
             Fixtures.flushUntil(a.proxy().store().orElseThrow(), () -> {
                 b.proxy().store().orElseThrow().flushNow();
-                return reports.build(Instant.now().minusSeconds(3600), Optional.empty()).routes().get(0).diverged() == 6;
+                Report.RouteReport r = reports.build(Instant.now().minusSeconds(3600), Optional.empty()).routes().get(0);
+                return r.diverged() == 6 && r.endpoints().get(0).differences().stream()
+                        .anyMatch(d -> d.path().equals("$.price") && d.count() == 6);
             });
             // Samples are written by each store's own thread: wait until both instances' are in.
             Fixtures.awaitTrue(() -> sampleCount(port) >= 2);

@@ -46,8 +46,10 @@ class StoreIT {
             }
             Fixtures.awaitTrue(() -> proxy.outcomes("orders", "diverged", "diverged") == 5);
             Fixtures.flushUntil(proxy.proxy().store().orElseThrow(), () -> {
+                // Until both the outcomes and their differences are stored (the store counts one, then the other).
                 try (Connection c = DriverManager.getConnection(url)) {
-                    return "5".equals(single(c, "SELECT SUM(n) FROM outcome_counts WHERE outcome = 'diverged'"));
+                    return "5".equals(single(c, "SELECT SUM(n) FROM outcome_counts WHERE outcome = 'diverged'"))
+                            && "5".equals(single(c, "SELECT SUM(n) FROM difference_counts WHERE path = '$.price'"));
                 }
             });
 

@@ -64,8 +64,9 @@ public final class Fixtures {
 
     /**
      * Flushes {@code store} until {@code check} holds (an exception counts as not yet). The shadow metrics count an
-     * outcome just before the result listeners, the store among them, take it in: a test that saw N outcomes in the
-     * metrics may flush a moment before the store has the last one.
+     * outcome just before the result listeners, the store among them, take it in, and the store counts an outcome
+     * just before its differences: a test that saw N outcomes in the metrics may flush a moment before the store has
+     * the last one, or its differences. Check every count the test goes on to assert.
      */
     public static void flushUntil(io.strangler.proxy.store.DivergenceStore store,
             java.util.concurrent.Callable<Boolean> check) throws InterruptedException {
