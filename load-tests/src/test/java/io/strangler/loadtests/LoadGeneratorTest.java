@@ -182,9 +182,11 @@ class LoadGeneratorTest {
         assertThat(calls.get(1) - calls.get(0)).isBetween(Duration.ofMillis(690).toNanos(),
                 Duration.ofMillis(1500).toNanos());
         // A closed loop counts the answers to what it sent in between: the server saw those, give or take what
-        // was on the two connections at either edge.
+        // was on the two connections at either edge. Per connection: at the opening, its request in flight was sent
+        // before the window and not yet seen (+1), or, when the loop ran the callback late, sent in the window and
+        // already seen (-1); at the closing, sent in the window and not yet seen (-1). A loaded CI machine made -3.
         assertThat(r.requests()).isGreaterThan(100);
-        assertThat(arrivedAt[1] - arrivedAt[0]).isBetween(r.requests() - 2, r.requests() + 2);
+        assertThat(arrivedAt[1] - arrivedAt[0]).isBetween(r.requests() - 4, r.requests() + 2);
     }
 
     @Test
