@@ -80,6 +80,8 @@ final class OverheadBenchmark {
                     List<String> jvm = new ArrayList<>(Bench.proxyJvm(opt));
                     jvm.addAll(compareJvm);
                     Path storeDir = java.nio.file.Files.createTempDirectory("strangler-bench-b");
+                    // Closed in reverse order: the process stops before its store's files are removed.
+                    running.add(() -> deleteTree(storeDir));
                     ProxyProcess b = ProxyProcess.start(jar, yaml + "admin: { port: 0 }\nstore: { url: \"jdbc:h2:file:"
                             + storeDir.resolve("store") + "\" }\n", jvm, opt);
                     running.add(b);
@@ -155,9 +157,17 @@ final class OverheadBenchmark {
                 report(targets, closedH, closedN, closedSeconds, closedCpu, openH, openN, connections, rate, seconds,
                         rounds, sliceMillis, backendKind);
             } finally {
-                for (AutoCloseable c : running) {
-                    c.close();
+                for (int i = running.size() - 1; i >= 0; i--) {
+                    running.get(i).close();
                 }
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(p);
             }
         }
     }
