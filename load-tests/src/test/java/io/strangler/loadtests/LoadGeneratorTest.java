@@ -82,13 +82,13 @@ class LoadGeneratorTest {
         arrivals.clear();
         long before = System.nanoTime();
         LoadGenerator.Result r = LoadGenerator.run(new LoadGenerator.Plan(List.of(target("/a"), target("/b")),
-                Duration.ofMillis(200), Duration.ofMillis(50), 4, 500, Duration.ofMillis(400),
-                Duration.ofMillis(1600), 100_000));
+                Duration.ofMillis(200), Duration.ofMillis(50), 8, 500, Duration.ofMillis(400),
+                Duration.ofMillis(3200), 100_000));
 
         assertThat(r.errors()).isZero();
-        // 1.6 s at 500/s, half to each, the first quarter of every slice not recorded: about 300 each.
-        assertThat(r.byTarget().get(0).getTotalCount()).isBetween(225L, 350L);
-        assertThat(r.byTarget().get(1).getTotalCount()).isBetween(225L, 350L);
+        // 3.2 s at 500/s, half to each, the first quarter of every slice not recorded: about 600 each.
+        assertThat(r.byTarget().get(0).getTotalCount()).isBetween(450L, 700L);
+        assertThat(r.byTarget().get(1).getTotalCount()).isBetween(450L, 700L);
         assertThat(r.requests()).isEqualTo(r.byTarget().get(0).getTotalCount() + r.byTarget().get(1).getTotalCount());
         assertThat(r.errorsByTarget()).containsExactly(0L, 0L);
         // Both paths were asked for the whole run (not one after the other): each shows up in its first half and
@@ -99,11 +99,13 @@ class LoadGeneratorTest {
         assertThat(a).anyMatch(t -> t < middle).anyMatch(t -> t > middle);
         assertThat(b).anyMatch(t -> t < middle).anyMatch(t -> t > middle);
         // And they took turns: far fewer switches between paths than requests. Ten slice boundaries give at least
-        // eight. When the machine stalls, requests of two slices go out together after it and mix (a busy CI
-        // machine made just over a hundred at 1000/s); sending the paths mixed instead of in turns makes one switch
-        // per one or two requests (here 500-1,000), twice the bound or more.
+        // eight. When the machine stalls, the requests that queued during the stall go out after it, mixed with
+        // the next slice's: about two switches per request queued, so a stall of a quarter of a second costs some
+        // 250 whatever the rate (a full build running beside this test made 230-270 of 1,000 requests in 1.6 s; the
+        // run is twice as long now, so one such stall is a smaller share). Sending the paths mixed instead of in
+        // turns makes one switch per one or two requests (here 800-1,600), 1.5 times the bound or more.
         int sent = a.size() + b.size();
-        assertThat(switches()).isBetween(8, sent / 4);
+        assertThat(switches()).isBetween(8, sent / 3);
     }
 
     /** How often the path changed from one arrival to the next. */
