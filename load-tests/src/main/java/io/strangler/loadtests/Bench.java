@@ -64,6 +64,13 @@ public final class Bench {
         return v.isEmpty() ? java.util.List.of() : java.util.List.of(v.split("\\s+"));
     }
 
+    /** Removes {@code dir} and everything under it, as far as it can: a benchmark's temporary files. */
+    static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {
+        try (var files = java.nio.file.Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
     /** The numeric option {@code name}, or {@code fallback} when it is not given. */
     static double number(Map<String, String> opt, String name, double fallback) {
         return opt.containsKey(name) ? Double.parseDouble(opt.get(name)) : fallback;

@@ -81,7 +81,7 @@ final class OverheadBenchmark {
                     jvm.addAll(compareJvm);
                     Path storeDir = java.nio.file.Files.createTempDirectory("strangler-bench-b");
                     // Closed in reverse order: the process stops before its store's files are removed.
-                    running.add(() -> deleteTree(storeDir));
+                    running.add(() -> Bench.deleteTree(storeDir));
                     ProxyProcess b = ProxyProcess.start(jar, yaml + "admin: { port: 0 }\nstore: { url: \"jdbc:h2:file:"
                             + storeDir.resolve("store") + "\" }\n", jvm, opt);
                     running.add(b);
@@ -160,14 +160,6 @@ final class OverheadBenchmark {
                 for (int i = running.size() - 1; i >= 0; i--) {
                     running.get(i).close();
                 }
-            }
-        }
-    }
-
-    private static void deleteTree(Path dir) throws java.io.IOException {
-        try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                java.nio.file.Files.deleteIfExists(p);
             }
         }
     }

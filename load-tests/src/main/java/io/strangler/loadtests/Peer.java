@@ -181,8 +181,6 @@ final class Peer implements AutoCloseable {
     public void close() throws IOException {
         // nginx's master stops its worker on SIGTERM; HAProxy in -db mode stops on it too.
         ProxyProcess.stop(process);
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        Bench.deleteTree(dir);
     }
 }

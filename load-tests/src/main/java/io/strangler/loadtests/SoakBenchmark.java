@@ -85,9 +85,7 @@ final class SoakBenchmark {
                 report(r, samples, warmMinutes, heapMax, rate, minutes, heap);
             }
         } finally {
-            try (var files = Files.walk(storeDir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            Bench.deleteTree(storeDir);
         }
     }
 

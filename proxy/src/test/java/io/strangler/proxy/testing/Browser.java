@@ -102,8 +102,7 @@ public final class Browser implements AutoCloseable {
      */
     public void click(String css) {
         await(d -> {
-            WebElement e = d.findElements(By.cssSelector(css)).stream().filter(WebElement::isDisplayed).findFirst()
-                    .orElse(null);
+            WebElement e = firstVisible(d, css);
             if (e == null) {
                 return null;
             }
@@ -114,8 +113,11 @@ public final class Browser implements AutoCloseable {
 
     /** Waits for an element matching {@code css} that is displayed. */
     public WebElement awaitVisible(String css) {
-        return await(d -> d.findElements(By.cssSelector(css)).stream().filter(WebElement::isDisplayed).findFirst()
-                .orElse(null));
+        return await(d -> firstVisible(d, css));
+    }
+
+    private static WebElement firstVisible(WebDriver d, String css) {
+        return d.findElements(By.cssSelector(css)).stream().filter(WebElement::isDisplayed).findFirst().orElse(null);
     }
 
     /** Waits until some element matching {@code css} has text containing {@code text}. */
