@@ -19,6 +19,7 @@ public final class Bench {
                                                      request, so the proxies run out of CPU first)
                            [--compare-jvm "<JVM options>"]  (adds strangler-b: a second Strangler with these
                                                      options too, measured in the same rounds and slices)
+                           [--compare-jar <jar>]  (strangler-b runs this build instead: A/B of two builds)
               shadow-cost  Strangler with shadowing off vs on (healthy candidate)
                            [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 5000] [--io-threads 1]
                [--background-cpu idle|low|normal]  (the proxy's shadowing.backgroundCpu)

@@ -22,7 +22,7 @@ import org.HdrHistogram.Histogram;
  * <pre>
  * ./strangler bench overhead [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 10000]
  *     [--slice-ms 1000] [--guard-ms 200] [--transport auto|io_uring|epoll|nio] [--backend netty|nginx]
- *     [--compare-jvm "&lt;JVM options&gt;"]
+ *     [--compare-jvm "&lt;JVM options&gt;"] [--compare-jar path/to/other/strangler.jar]
  * </pre>
  */
 final class OverheadBenchmark {
@@ -73,21 +73,24 @@ final class OverheadBenchmark {
                 targets.put("strangler", strangler.port());
                 pids.put("strangler", strangler.pid());
                 List<String> compareJvm = Bench.jvmOptions(opt, "compare-jvm");
-                if (!compareJvm.isEmpty()) {
-                    // A second Strangler with other JVM options, measured in the same rounds and slices as the
-                    // first, so that a difference between them is not the machine's drift. Its admin listener
-                    // takes a free port and its store a file of its own, since the first has the defaults.
+                String compareJar = opt.get("compare-jar");
+                if (!compareJvm.isEmpty() || compareJar != null) {
+                    // A second Strangler with other JVM options or another build, measured in the same rounds and
+                    // slices as the first, so that a difference between them is not the machine's drift. Its admin
+                    // listener takes a free port and its store a file of its own, since the first has the defaults.
                     List<String> jvm = new ArrayList<>(Bench.proxyJvm(opt));
                     jvm.addAll(compareJvm);
+                    Path jarB = compareJar == null ? jar : ProxyProcess.jar(compareJar);
                     Path storeDir = java.nio.file.Files.createTempDirectory("strangler-bench-b");
                     // Closed in reverse order: the process stops before its store's files are removed.
                     running.add(() -> Bench.deleteTree(storeDir));
-                    ProxyProcess b = ProxyProcess.start(jar, yaml + "admin: { port: 0 }\nstore: { url: \"jdbc:h2:file:"
+                    ProxyProcess b = ProxyProcess.start(jarB, yaml + "admin: { port: 0 }\nstore: { url: \"jdbc:h2:file:"
                             + storeDir.resolve("store") + "\" }\n", jvm, opt);
                     running.add(b);
                     targets.put("strangler-b", b.port());
                     pids.put("strangler-b", b.pid());
-                    System.out.println("strangler-b: Strangler with " + String.join(" ", compareJvm));
+                    System.out.println("strangler-b: Strangler" + (compareJar == null ? "" : " from " + compareJar)
+                            + (compareJvm.isEmpty() ? "" : " with " + String.join(" ", compareJvm)));
                 }
                 for (Peer.Kind kind : Peer.Kind.values()) {
                     var peer = Peer.start(kind, backendPort, Optional.ofNullable(opt.get("proxy-cpus")));
