@@ -31,6 +31,8 @@ import io.strangler.proxy.shadow.ShadowExchange;
 import io.strangler.proxy.shadow.ShadowRoute;
 import io.strangler.proxy.shadow.SkipReason;
 import io.strangler.toggles.Decision;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.Optional;
 import io.strangler.proxy.upstream.Upstream;
 import io.strangler.proxy.upstream.UpstreamAcquireException;
@@ -170,36 +172,106 @@ final class Exchange implements UpstreamResponseListener {
                 request.content().retainedDuplicate(), forwarded, HEADERS.newEmptyHeaders());
     }
 
-    /** The headers as the upstream gets them: hop-by-hop headers out, forwarding headers in. */
+    /**
+     * The headers as the upstream gets them: hop-by-hop headers and {@code Expect} out, forwarding headers in
+     * ({@code Host} unless preserved, {@code X-Forwarded-For/-Proto/-Host}, {@code Via}, the request id), and
+     * {@code Content-Length} as the aggregated body has it. One pass over the client's headers copies what stays
+     * and notes what we replace; ours are appended in a fixed order (per request this replaced a copy followed by
+     * a dozen lookups, removals and re-insertions).
+     */
     private HttpHeaders forwardedHeaders() {
         HttpHeaders in = request.headers();
         HttpHeaders h = HEADERS.newHeaders();
-        h.set(in);
-        HopByHop.strip(h);
-        h.remove(HttpHeaderNames.EXPECT);
-        String clientHost = in.get(HttpHeaderNames.HOST);
-        if (!route.config().preserveHost() || clientHost == null) {
-            h.set(HttpHeaderNames.HOST, upstream.config().hostHeader());
+        boolean preserveHost = route.config().preserveHost();
+        String clientHost = null;
+        String forwardedFor = null;
+        String via = null;
+        boolean hasProto = false;
+        boolean hasForwardedHost = false;
+        boolean hopByHop = false;
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence();
+        while (it.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            CharSequence name = e.getKey();
+            switch (Replaced.of(name)) {
+                case HOST -> {
+                    if (clientHost == null) {
+                        clientHost = e.getValue().toString();
+                    }
+                    if (preserveHost) {
+                        h.add(name, e.getValue());
+                    }
+                }
+                case FORWARDED_FOR -> {
+                    if (forwardedFor == null) {
+                        forwardedFor = e.getValue().toString();
+                    }
+                }
+                case VIA -> {
+                    if (via == null) {
+                        via = e.getValue().toString();
+                    }
+                }
+                case FORWARDED_PROTO -> {
+                    hasProto = true;
+                    h.add(name, e.getValue());
+                }
+                case FORWARDED_HOST -> {
+                    hasForwardedHost = true;
+                    h.add(name, e.getValue());
+                }
+                case DROPPED -> {
+                    // Expect, the request id and Content-Length: dropped here, ours follow below.
+                }
+                case OTHER -> {
+                    hopByHop |= HopByHop.isFixed(name);
+                    h.add(name, e.getValue());
+                }
+            }
         }
-        String forwardedFor = in.get(X_FORWARDED_FOR);
-        h.set(X_FORWARDED_FOR, forwardedFor == null ? clientAddress : forwardedFor + ", " + clientAddress);
-        if (!h.contains(X_FORWARDED_PROTO)) {
-            h.set(X_FORWARDED_PROTO, "http");
+        if (hopByHop) {
+            HopByHop.strip(h);
+            // Connection may have named one of these as hop-by-hop: then it is gone, and ours goes in.
+            hasProto = h.contains(X_FORWARDED_PROTO);
+            hasForwardedHost = h.contains(X_FORWARDED_HOST);
         }
-        if (clientHost != null && !h.contains(X_FORWARDED_HOST)) {
-            h.set(X_FORWARDED_HOST, clientHost);
+        if (!preserveHost || clientHost == null) {
+            h.add(HttpHeaderNames.HOST, upstream.config().hostHeader());
         }
-        String via = in.get(HttpHeaderNames.VIA);
-        h.set(HttpHeaderNames.VIA, via == null ? VIA_SELF : via + ", " + VIA_SELF);
-        h.set(RequestIds.HEADER, requestId);
+        h.add(X_FORWARDED_FOR, forwardedFor == null ? clientAddress : forwardedFor + ", " + clientAddress);
+        if (!hasProto) {
+            h.add(X_FORWARDED_PROTO, "http");
+        }
+        if (clientHost != null && !hasForwardedHost) {
+            h.add(X_FORWARDED_HOST, clientHost);
+        }
+        h.add(HttpHeaderNames.VIA, via == null ? VIA_SELF : via + ", " + VIA_SELF);
+        h.add(RequestIds.HEADER, requestId);
         int length = request.content().readableBytes();
-        if (length == 0 && !carriesBody(request.method())) {
-            // The aggregator adds "Content-Length: 0" to every bodiless request; a GET should not grow one.
-            h.remove(HttpHeaderNames.CONTENT_LENGTH);
-        } else {
-            h.setInt(HttpHeaderNames.CONTENT_LENGTH, length);
+        // The aggregator adds "Content-Length: 0" to some bodiless requests; a GET should not grow one.
+        if (length != 0 || carriesBody(request.method())) {
+            h.addInt(HttpHeaderNames.CONTENT_LENGTH, length);
         }
         return h;
+    }
+
+    /** What {@link #forwardedHeaders()} does with a client header, by its name (any case). */
+    private enum Replaced {
+        HOST, FORWARDED_FOR, VIA, FORWARDED_PROTO, FORWARDED_HOST, DROPPED, OTHER;
+
+        static Replaced of(CharSequence name) {
+            return switch (name.length()) {
+                case 4 -> AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST) ? HOST
+                        : AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.VIA) ? VIA : OTHER;
+                case 6 -> AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.EXPECT) ? DROPPED : OTHER;
+                case 12 -> AsciiString.contentEqualsIgnoreCase(name, RequestIds.HEADER) ? DROPPED : OTHER;
+                case 14 -> AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH) ? DROPPED : OTHER;
+                case 15 -> AsciiString.contentEqualsIgnoreCase(name, X_FORWARDED_FOR) ? FORWARDED_FOR : OTHER;
+                case 16 -> AsciiString.contentEqualsIgnoreCase(name, X_FORWARDED_HOST) ? FORWARDED_HOST : OTHER;
+                case 17 -> AsciiString.contentEqualsIgnoreCase(name, X_FORWARDED_PROTO) ? FORWARDED_PROTO : OTHER;
+                default -> OTHER;
+            };
+        }
     }
 
     private static boolean carriesBody(HttpMethod method) {
@@ -408,7 +480,8 @@ final class Exchange implements UpstreamResponseListener {
             // Ended without a whole served response to compare (the client left); a no-op if already reported.
             shadow.servedSkipped(SkipReason.CLIENT_GONE);
         }
-        route.meters().served(upstream.id(), status, System.nanoTime() - startNanos);
-        owner.exchangeFinished(reuseClientConnection);
+        long now = System.nanoTime();
+        route.meters().served(upstream.id(), status, now - startNanos);
+        owner.exchangeFinished(reuseClientConnection, now);
     }
 }

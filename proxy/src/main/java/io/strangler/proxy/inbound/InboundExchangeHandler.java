@@ -94,7 +94,8 @@ final class InboundExchangeHandler extends ChannelInboundHandlerAdapter {
             boolean keepAlive = HttpUtil.isKeepAlive(request) && !closeRequested;
             request.release();
             ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), ProxyError.NO_ROUTE, null, requestId, keepAlive))
-                    .addListener((ChannelFutureListener) f -> afterResponse(f.isSuccess() && keepAlive));
+                    .addListener((ChannelFutureListener) f -> afterResponse(f.isSuccess() && keepAlive,
+                            System.nanoTime()));
             return;
         }
         runtime.exchangeStarted();
@@ -121,15 +122,16 @@ final class InboundExchangeHandler extends ChannelInboundHandlerAdapter {
         return closeRequested;
     }
 
-    void exchangeFinished(boolean keepAlive) {
+    /** The exchange is over; {@code nowNanos} is {@link System#nanoTime()} as it ended. */
+    void exchangeFinished(boolean keepAlive, long nowNanos) {
         current = null;
         runtime.exchangeEnded();
-        afterResponse(keepAlive);
+        afterResponse(keepAlive, nowNanos);
     }
 
-    private void afterResponse(boolean keepAlive) {
+    private void afterResponse(boolean keepAlive, long nowNanos) {
         if (keepAlive && !closeRequested && ctx.channel().isActive()) {
-            timeouts.awaitNextRequest();
+            timeouts.awaitNextRequest(nowNanos);
             ctx.read();
         } else {
             ctx.close();

@@ -2,10 +2,8 @@ package io.strangler.proxy.inbound;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.strangler.proxy.exchange.ErrorResponses;
 import io.strangler.proxy.exchange.ProxyError;
@@ -55,15 +53,16 @@ final class InboundTimeouts extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        enter(State.IDLE);
+        enter(State.IDLE, System.nanoTime());
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        lastReadNanos = System.nanoTime();
+        long now = System.nanoTime();
+        lastReadNanos = now;
         if (state == State.IDLE && msg instanceof ByteBuf buf && buf.isReadable()) {
-            enter(State.HEADERS);
+            enter(State.HEADERS, now);
         }
         ctx.fireChannelRead(msg);
     }
@@ -74,33 +73,35 @@ final class InboundTimeouts extends ChannelInboundHandlerAdapter {
         ctx.fireChannelInactive();
     }
 
-    /** A handler for just behind the codec, which tells this one when a request's headers have been decoded. */
-    ChannelHandler headerWatcher() {
-        return new ChannelInboundHandlerAdapter() {
-            @Override
-            public void channelRead(ChannelHandlerContext c, Object msg) {
-                if (msg instanceof HttpRequest && state == State.HEADERS) {
-                    enter(State.BODY);
-                }
-                c.fireChannelRead(msg);
-            }
-        };
+    /**
+     * A request's head was decoded (called by the handler just behind the codec): the header clock stops and the
+     * body's idle clock starts. Decoded from the read that just passed through channelRead, so that read's time
+     * will do.
+     */
+    void headersDecoded() {
+        if (state == State.HEADERS) {
+            enter(State.BODY, lastReadNanos);
+        }
     }
 
-    /** The whole request was received and is being proxied. */
+    /** The whole request was received and is being proxied. BUSY runs no clock, so no time is read. */
     void requestReceived() {
-        enter(State.BUSY);
+        enter(State.BUSY, lastReadNanos);
     }
 
-    /** The response went out and the connection waits for the next request. */
-    void awaitNextRequest() {
-        enter(State.IDLE);
+    /**
+     * The response went out and the connection waits for the next request.
+     *
+     * @param nowNanos {@link System#nanoTime()} as the caller just read it (a clock read costs tens of ns here)
+     */
+    void awaitNextRequest(long nowNanos) {
+        enter(State.IDLE, nowNanos);
     }
 
-    private void enter(State next) {
+    private void enter(State next, long nowNanos) {
         state = next;
-        stateSinceNanos = System.nanoTime();
-        lastReadNanos = stateSinceNanos;
+        stateSinceNanos = nowNanos;
+        lastReadNanos = nowNanos;
         if (next != State.BUSY && timer == null && ctx.channel().isActive()) {
             schedule(next == State.HEADERS ? headerTimeoutNanos : idleTimeoutNanos);
         }

@@ -12,7 +12,7 @@ import io.strangler.proxy.config.ListenConfig;
 
 /**
  * Builds a client connection's pipeline:
- * {@code timeouts → codec → headers → aggregator → flow → exchange}. The channel starts with auto-read off; the
+ * {@code timeouts → codec → aggregator → flow → exchange}. The channel starts with auto-read off; the
  * exchange handler asks for the next request only when the current response is out, and the flow-control handler
  * holds back pipelined requests until then.
  */
@@ -37,8 +37,7 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
                 .setMaxInitialLineLength(listen.maxInitialLineBytes())
                 .setMaxHeaderSize(listen.maxHeaderBytes())
                 .setMaxChunkSize(MAX_CHUNK_BYTES)));
-        p.addLast("headers", timeouts.headerWatcher());
-        p.addLast("aggregator", new RequestBodyAggregator(listen.maxRequestBodyBytes()));
+        p.addLast("aggregator", new RequestBodyAggregator(listen.maxRequestBodyBytes(), timeouts));
         p.addLast("flow", new FlowControlHandler());
         p.addLast("exchange", new InboundExchangeHandler(runtime, timeouts));
     }

@@ -34,12 +34,19 @@ final class RequestBodyAggregator extends HttpObjectAggregator {
     /** A bodiless request's head, waiting for the empty last piece that the decoder sends right after it. */
     private HttpRequest bodilessHead;
 
-    RequestBodyAggregator(int maxBodyBytes) {
+    private final InboundTimeouts timeouts;
+
+    RequestBodyAggregator(int maxBodyBytes, InboundTimeouts timeouts) {
         super(maxBodyBytes, true);
+        this.timeouts = timeouts;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (msg instanceof HttpRequest) {
+            // Told here rather than by a handler of its own: one pipeline hop less for every message.
+            timeouts.headersDecoded();
+        }
         if (bodilessHead != null) {
             HttpRequest head = bodilessHead;
             bodilessHead = null;

@@ -214,7 +214,8 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         }
         if (keepAlive && channel.isActive()) {
             reused = true;
-            idleSinceNanos = System.nanoTime();
+            // The response's end was just read: the read's time will do (no second clock read).
+            idleSinceNanos = lastReadNanos;
             pool.release(this);
         } else {
             closeNow(channel);

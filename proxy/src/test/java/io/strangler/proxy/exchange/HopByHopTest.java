@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class HopByHopTest {
 
@@ -22,6 +24,29 @@ class HopByHopTest {
         HopByHop.strip(h);
 
         assertThat(h.names()).containsExactlyInAnyOrder("Content-Type", "Authorization");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Connection", "keep-alive", "TE", "trailer", "TRANSFER-ENCODING", "Upgrade",
+        "Proxy-Authenticate", "proxy-authorization", "Proxy-Connection"})
+    void shouldStripEachFixedHopByHopHeaderWhenItIsTheOnlyOne(String name) {
+        HttpHeaders h = new DefaultHttpHeaders().add("Accept", "*/*").add(name, "x").add("Content-Type", "text/plain");
+
+        HopByHop.strip(h);
+
+        assertThat(h.names()).containsExactlyInAnyOrder("Accept", "Content-Type");
+    }
+
+    @Test
+    void shouldLeaveEndToEndHeadersAloneIncludingNamesOfTheSameLength() {
+        // Same lengths as hop-by-hop names (2, 7, 10, 16, 17, 18, 19), none of them hop-by-hop.
+        HttpHeaders h = new DefaultHttpHeaders().add("DN", "1").add("Referer", "r").add("User-Agent", "u")
+                .add("X-Forwarded-Host", "h").add("X-Forwarded-Proto", "http").add("X-Custom-Header-18", "v")
+                .add("X-Custom-Header-019", "w");
+
+        HopByHop.strip(h);
+
+        assertThat(h.size()).isEqualTo(7);
     }
 
     @Test

@@ -96,6 +96,36 @@ class ProxyingIT {
     }
 
     @Test
+    void shouldKeepOrExtendForwardingHeadersTheClientSent() throws Exception {
+        legacy.stubFor(any(anyUrl()).willReturn(aResponse().withBody("ok")));
+
+        try (RawHttp c = RawHttp.connect(proxy.port())) {
+            c.send("GET /api/fwd HTTP/1.1\r\nHost: x\r\nvia: 1.0 edge\r\nX-FORWARDED-PROTO: https\r\n"
+                    + "x-forwarded-host: shop.example.com\r\nX-Forwarded-For: 198.51.100.1\r\n"
+                    + "X-Forwarded-For: 198.51.100.2\r\nContent-Length: 0\r\nX-Request-Id: r-1\r\n"
+                    + "X-Request-Id: r-2\r\n\r\n").read();
+            // A Connection header may name an end-to-end header as hop-by-hop: it goes, and ours takes its place.
+            c.send("GET /api/fwd2 HTTP/1.1\r\nHost: x\r\nConnection: X-Forwarded-Proto\r\n"
+                    + "X-Forwarded-Proto: https\r\n\r\n").read();
+        }
+
+        LoggedRequest seen = legacy.findAll(getRequestedFor(urlEqualTo("/api/fwd"))).get(0);
+        // (WireMock splits some list headers, such as Via, into their elements.)
+        assertThat(String.join(", ", seen.getHeaders().getHeader("Via").values())).isEqualTo("1.0 edge, 1.1 strangler");
+        assertThat(seen.getHeader("X-Forwarded-Proto")).isEqualTo("https");
+        assertThat(seen.getHeader("X-Forwarded-Host")).isEqualTo("shop.example.com");
+        // The first of several values is extended, the rest replaced (as before); one request id, the first.
+        assertThat(String.join(", ", seen.getHeaders().getHeader("X-Forwarded-For").values()))
+                .isEqualTo("198.51.100.1, 127.0.0.1");
+        assertThat(seen.getHeaders().getHeader("X-Request-Id").values()).containsExactly("r-1");
+        assertThat(seen.containsHeader("Content-Length")).isFalse();
+        assertThat(seen.getHeader("Host")).isEqualTo("127.0.0.1:" + legacy.getPort());
+        LoggedRequest second = legacy.findAll(getRequestedFor(urlEqualTo("/api/fwd2"))).get(0);
+        assertThat(second.getHeaders().getHeader("X-Forwarded-Proto").values()).containsExactly("http");
+        assertThat(second.containsHeader("Connection")).isFalse();
+    }
+
+    @Test
     void shouldPreserveTheClientHostWhenTheRouteAsks() throws Exception {
         legacy.stubFor(any(anyUrl()).willReturn(aResponse().withBody("ok")));
 
