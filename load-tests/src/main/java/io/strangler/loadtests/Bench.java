@@ -14,6 +14,8 @@ public final class Bench {
               overhead     direct vs Strangler (legacy mode) vs nginx vs HAProxy, one worker each
                            [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 10000]
                            [--slice-ms 1000] [--guard-ms 200]  (open loop: the targets take turns every slice)
+                           [--closed-slices 5] [--closed-guard-ms 500]  (closed loop: each target's seconds in
+                                                     this many runs, the targets taking turns; 1 = one run each)
                            [--transport auto|io_uring|epoll|nio]  (Strangler's listen.transport)
                            [--backend netty|nginx]  (nginx: a backend in C answering by itself, cheaper per
                                                      request, so the proxies run out of CPU first)

@@ -23,6 +23,7 @@ import org.HdrHistogram.Histogram;
  * ./strangler bench overhead [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 10000]
  *     [--slice-ms 1000] [--guard-ms 200] [--transport auto|io_uring|epoll|nio] [--backend netty|nginx]
  *     [--compare-jvm "&lt;JVM options&gt;"] [--compare-jar path/to/other/strangler.jar]
+ *     [--closed-slices 5] [--closed-guard-ms 500]
  * </pre>
  */
 final class OverheadBenchmark {
@@ -38,6 +39,13 @@ final class OverheadBenchmark {
         double rate = Bench.number(opt, "rate", 10000);
         int sliceMillis = Bench.integer(opt, "slice-ms", 1000);
         int guardMillis = Bench.integer(opt, "guard-ms", 200);
+        int closedSlices = Bench.integer(opt, "closed-slices", 5);
+        if (closedSlices < 1 || closedSlices > seconds * 10) {
+            throw new IllegalArgumentException("--closed-slices must be 1.." + seconds * 10 + " (slices of 100 ms "
+                    + "or more), not " + closedSlices);
+        }
+        Duration closedSlice = Duration.ofMillis(seconds * 1000L / closedSlices);
+        Duration closedGuard = Duration.ofMillis(Bench.integer(opt, "closed-guard-ms", 500));
         String backendKind = opt.getOrDefault("backend", "netty");
         if (!backendKind.equals("netty") && !backendKind.equals("nginx")) {
             throw new IllegalArgumentException("--backend must be netty or nginx, not " + backendKind);
@@ -101,9 +109,11 @@ final class OverheadBenchmark {
                     }
                 }
                 System.out.printf(Locale.ROOT, "overhead: %s backend; closed loop (%d connections) and open loop at "
-                        + "%.0f req/s, %d s measured (+%d s warm-up) each, %d rounds, interleaved (open loop: targets "
-                        + "alternating every %d ms, the first %d ms of each not recorded)%n", backendKind, connections,
-                        rate, seconds, warmUp, rounds, sliceMillis, guardMillis);
+                        + "%.0f req/s, %d s measured (+%d s warm-up) each, %d rounds, interleaved (closed loop: %d "
+                        + "runs of %d ms per target in turns, each after the first warmed for %d ms; open loop: "
+                        + "targets alternating every %d ms, the first %d ms of each not recorded)%n", backendKind,
+                        connections, rate, seconds, warmUp, rounds, closedSlices, closedSlice.toMillis(),
+                        closedGuard.toMillis(), sliceMillis, guardMillis);
                 Map<String, Histogram> closedH = new LinkedHashMap<>();
                 Map<String, Histogram> openH = new LinkedHashMap<>();
                 Map<String, long[]> closedN = new LinkedHashMap<>();
@@ -117,21 +127,30 @@ final class OverheadBenchmark {
                 for (int round = 0; round <= rounds; round++) {
                     Map<String, LoadGenerator.Result> closedRuns = new LinkedHashMap<>();
                     Map<String, Double> cpuUsed = new LinkedHashMap<>();
-                    for (Map.Entry<String, Integer> t : targets.entrySet()) {
-                        LoadGenerator.Plan plan = new LoadGenerator.Plan(LoadGenerator.loopback(t.getValue()),
-                                "/items/1", connections, 0, Duration.ofSeconds(warmUp), Duration.ofSeconds(seconds),
-                                Long.MAX_VALUE);
-                        Long pid = pids.get(t.getKey());
-                        if (pid == null) {
-                            closedRuns.put(t.getKey(), LoadGenerator.run(plan));
-                            continue;
-                        }
-                        ProcessCpu.Measured m = ProcessCpu.during(pid, plan);
-                        closedRuns.put(t.getKey(), m.result());
-                        if (m.cpuSeconds() >= 0) {
-                            cpuUsed.put(t.getKey(), m.cpuSeconds());
+                    // Closed loop: each target's `seconds` cut into `closedSlices` runs taken in turns (A, B, C, A,
+                    // B, C, ...), so that the CPU per answer of two proxies is read over the same minutes of the
+                    // machine; each run after the first warms up for `closedGuard` unmeasured.
+                    for (int slice = 0; slice < closedSlices; slice++) {
+                        for (Map.Entry<String, Integer> t : targets.entrySet()) {
+                            LoadGenerator.Plan plan = new LoadGenerator.Plan(LoadGenerator.loopback(t.getValue()),
+                                    "/items/1", connections, 0, slice == 0 ? Duration.ofSeconds(warmUp) : closedGuard,
+                                    closedSlice, Long.MAX_VALUE);
+                            Long pid = pids.get(t.getKey());
+                            LoadGenerator.Result r;
+                            if (pid == null) {
+                                r = LoadGenerator.run(plan);
+                            } else {
+                                ProcessCpu.Measured m = ProcessCpu.during(pid, plan);
+                                r = m.result();
+                                // One unreadable slice makes the target's CPU unknown for the round.
+                                double before = cpuUsed.getOrDefault(t.getKey(), slice == 0 ? 0.0 : -1.0);
+                                cpuUsed.put(t.getKey(), before < 0 || m.cpuSeconds() < 0 ? -1.0
+                                        : before + m.cpuSeconds());
+                            }
+                            closedRuns.merge(t.getKey(), r, OverheadBenchmark::merge);
                         }
                     }
+                    cpuUsed.values().removeIf(v -> v < 0);
                     LoadGenerator.Result open = LoadGenerator.run(LoadGenerator.Plan.alternating(alternating,
                             Duration.ofMillis(sliceMillis), Duration.ofMillis(guardMillis), connections, rate,
                             Duration.ofSeconds(warmUp), seconds));
@@ -177,6 +196,16 @@ final class OverheadBenchmark {
         long errors = open.errorsByTarget().get(index);
         ns.computeIfAbsent(key, k -> new long[2])[1] += errors;
         return errors;
+    }
+
+    /** Two closed-loop runs against one target as one: answers, errors, seconds and latencies added up. */
+    static LoadGenerator.Result merge(LoadGenerator.Result a, LoadGenerator.Result b) {
+        Histogram h = LoadGenerator.histogram();
+        h.add(a.latencyMicros());
+        h.add(b.latencyMicros());
+        return new LoadGenerator.Result(a.requests() + b.requests(), a.errors() + b.errors(),
+                a.seconds() + b.seconds(), h, a.reconnects() + b.reconnects(), List.of(h),
+                List.of(a.errors() + b.errors()));
     }
 
     static void add(Map<String, Histogram> hs, Map<String, long[]> ns, String key, LoadGenerator.Result r) {

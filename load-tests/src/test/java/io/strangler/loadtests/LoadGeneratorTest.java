@@ -228,6 +228,37 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void closedLoopSlicesThatCannotBeRunAreRefusedBeforeAnythingStarts() {
+        assertThatThrownBy(() -> OverheadBenchmark.run(Map.of("closed-slices", "0")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--closed-slices must be 1..80 (slices of 100 ms or more), not 0");
+        assertThatThrownBy(() -> OverheadBenchmark.run(Map.of("closed-slices", "81")))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void closedLoopSlicesOfOneTargetAddUpToOneResult() {
+        org.HdrHistogram.Histogram a = LoadGenerator.histogram();
+        a.recordValue(100);
+        a.recordValue(200);
+        org.HdrHistogram.Histogram b = LoadGenerator.histogram();
+        b.recordValue(5000);
+        LoadGenerator.Result merged = OverheadBenchmark.merge(
+                new LoadGenerator.Result(2, 1, 2.0, a, 3, List.of(a), List.of(1L)),
+                new LoadGenerator.Result(1, 0, 0.5, b, 0, List.of(b), List.of(0L)));
+
+        assertThat(merged.requests()).isEqualTo(3);
+        assertThat(merged.errors()).isEqualTo(1);
+        assertThat(merged.seconds()).isEqualTo(2.5);
+        assertThat(merged.reconnects()).isEqualTo(3);
+        assertThat(merged.throughput()).isEqualTo(1.2);
+        assertThat(merged.latencyMicros().getTotalCount()).isEqualTo(3);
+        assertThat(merged.latencyMicros().getMaxValue()).isBetween(4990L, 5010L);
+        // The inputs are left as they were.
+        assertThat(a.getTotalCount()).isEqualTo(2);
+    }
+
+    @Test
     void jvmOptionsAreSplitAtWhiteSpaceAndABlankOneIsNone() {
         assertThat(Bench.jvmOptions(Map.of("compare-jvm", "  -XX:-UseParallelGC \t -XX:+UseG1GC "), "compare-jvm"))
                 .containsExactly("-XX:-UseParallelGC", "-XX:+UseG1GC");
