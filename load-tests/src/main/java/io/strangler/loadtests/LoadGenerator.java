@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
@@ -59,12 +60,37 @@ public final class LoadGenerator {
     /** Due requests waiting for a free connection at most; beyond it they count as errors (dropped). */
     private static final int MAX_BACKLOG = 1_000_000;
 
-    /** Where load goes: a loopback address and the path every request asks for. */
-    public record Target(InetSocketAddress address, String path) {
+    /**
+     * The headers of a browser's API call besides {@code Host} (about 490 bytes: user agent, accept lists, a bearer
+     * token, cookies), for load that looks like real traffic rather than the bare {@code Host} of most load tools.
+     */
+    public static final List<Map.Entry<String, String>> BROWSER_HEADERS = List.of(
+            Map.entry("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                    + "Chrome/124.0.0.0 Safari/537.36"),
+            Map.entry("Accept", "application/json, text/plain, */*"),
+            Map.entry("Accept-Language", "en-GB,en;q=0.9,de;q=0.8"),
+            Map.entry("Accept-Encoding", "gzip, deflate, br"),
+            Map.entry("Referer", "https://shop.example.com/orders/12345"),
+            Map.entry("Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1LTQyIiwicm9sZSI6InVzZXIifQ.c2lnbmF0dXJl"),
+            Map.entry("Cookie", "session=5f2b8c1e9a7d4e3f; theme=dark; consent=yes"),
+            Map.entry("Sec-Fetch-Mode", "cors"),
+            Map.entry("Sec-Fetch-Site", "same-origin"));
+
+    /**
+     * Where load goes: a loopback address, the path every request asks for, and headers every request carries
+     * besides {@code Host}.
+     */
+    public record Target(InetSocketAddress address, String path, List<Map.Entry<String, String>> headers) {
         public Target {
             if (!address.getAddress().isLoopbackAddress()) {
                 throw new IllegalArgumentException("load only goes to loopback addresses, not " + address);
             }
+            headers = List.copyOf(headers);
+        }
+
+        /** Requests with no header but {@code Host}. */
+        public Target(InetSocketAddress address, String path) {
+            this(address, path, List.of());
         }
     }
 
@@ -95,8 +121,13 @@ public final class LoadGenerator {
         /** One target, the whole time. */
         public Plan(InetSocketAddress target, String path, int connections, double rate, Duration warmUp,
                 Duration duration, long maxRequests) {
-            this(List.of(new Target(target, path)), Duration.ZERO, Duration.ZERO, connections, rate, warmUp,
-                    duration, maxRequests);
+            this(new Target(target, path), connections, rate, warmUp, duration, maxRequests);
+        }
+
+        /** One target, the whole time. */
+        public Plan(Target target, int connections, double rate, Duration warmUp, Duration duration,
+                long maxRequests) {
+            this(List.of(target), Duration.ZERO, Duration.ZERO, connections, rate, warmUp, duration, maxRequests);
         }
 
         /**
@@ -454,6 +485,9 @@ public final class LoadGenerator {
             Target t = plan.targets().get(target);
             DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, t.path());
             req.headers().set(HttpHeaderNames.HOST, t.address().getHostString() + ":" + t.address().getPort());
+            for (Map.Entry<String, String> h : t.headers()) {
+                req.headers().add(h.getKey(), h.getValue());
+            }
             channel.writeAndFlush(req, channel.voidPromise());
         }
 

@@ -23,7 +23,7 @@ import org.HdrHistogram.Histogram;
  * ./strangler bench overhead [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 10000]
  *     [--slice-ms 1000] [--guard-ms 200] [--transport auto|io_uring|epoll|nio] [--backend netty|nginx]
  *     [--compare-jvm "&lt;JVM options&gt;"] [--compare-jar path/to/other/strangler.jar]
- *     [--closed-slices 5] [--closed-guard-ms 500]
+ *     [--closed-slices 5] [--closed-guard-ms 500] [--request minimal|browser]
  * </pre>
  */
 final class OverheadBenchmark {
@@ -50,6 +50,13 @@ final class OverheadBenchmark {
         if (!backendKind.equals("netty") && !backendKind.equals("nginx")) {
             throw new IllegalArgumentException("--backend must be netty or nginx, not " + backendKind);
         }
+        String requestKind = opt.getOrDefault("request", "minimal");
+        if (!requestKind.equals("minimal") && !requestKind.equals("browser")) {
+            throw new IllegalArgumentException("--request must be minimal or browser, not " + requestKind);
+        }
+        // minimal: only Host, as most load tools send; browser: the ~490 bytes of headers of a browser's API call.
+        List<Map.Entry<String, String>> headers = requestKind.equals("browser") ? LoadGenerator.BROWSER_HEADERS
+                : List.of();
         Path jar = ProxyProcess.jar(opt.get("jar"));
         AutoCloseable backend;
         int backendPort;
@@ -108,10 +115,10 @@ final class OverheadBenchmark {
                         pids.put(kind.name().toLowerCase(Locale.ROOT), peer.get().pid());
                     }
                 }
-                System.out.printf(Locale.ROOT, "overhead: %s backend; closed loop (%d connections) and open loop at "
+                System.out.printf(Locale.ROOT, "overhead: %s backend, %s requests; closed loop (%d connections) and open loop at "
                         + "%.0f req/s, %d s measured (+%d s warm-up) each, %d rounds, interleaved (closed loop: %d "
                         + "runs of %d ms per target in turns, each after the first warmed for %d ms; open loop: "
-                        + "targets alternating every %d ms, the first %d ms of each not recorded)%n", backendKind,
+                        + "targets alternating every %d ms, the first %d ms of each not recorded)%n", backendKind, requestKind,
                         connections, rate, seconds, warmUp, rounds, closedSlices, closedSlice.toMillis(),
                         closedGuard.toMillis(), sliceMillis, guardMillis);
                 Map<String, Histogram> closedH = new LinkedHashMap<>();
@@ -123,7 +130,8 @@ final class OverheadBenchmark {
                 // Open loop: all targets in one run, taking turns slice by slice, so each sees the same minutes of
                 // this machine; as long as it takes for each to get `seconds` of due times.
                 List<LoadGenerator.Target> alternating = targets.values().stream()
-                        .map(port -> new LoadGenerator.Target(LoadGenerator.loopback(port), "/items/1")).toList();
+                        .map(port -> new LoadGenerator.Target(LoadGenerator.loopback(port), "/items/1", headers))
+                        .toList();
                 for (int round = 0; round <= rounds; round++) {
                     Map<String, LoadGenerator.Result> closedRuns = new LinkedHashMap<>();
                     Map<String, Double> cpuUsed = new LinkedHashMap<>();
@@ -132,9 +140,10 @@ final class OverheadBenchmark {
                     // machine; each run after the first warms up for `closedGuard` unmeasured.
                     for (int slice = 0; slice < closedSlices; slice++) {
                         for (Map.Entry<String, Integer> t : targets.entrySet()) {
-                            LoadGenerator.Plan plan = new LoadGenerator.Plan(LoadGenerator.loopback(t.getValue()),
-                                    "/items/1", connections, 0, slice == 0 ? Duration.ofSeconds(warmUp) : closedGuard,
-                                    closedSlice, Long.MAX_VALUE);
+                            LoadGenerator.Plan plan = new LoadGenerator.Plan(new LoadGenerator.Target(
+                                    LoadGenerator.loopback(t.getValue()), "/items/1", headers), connections, 0,
+                                    slice == 0 ? Duration.ofSeconds(warmUp) : closedGuard, closedSlice,
+                                    Long.MAX_VALUE);
                             Long pid = pids.get(t.getKey());
                             LoadGenerator.Result r;
                             if (pid == null) {
@@ -177,7 +186,7 @@ final class OverheadBenchmark {
                     }
                 }
                 report(targets, closedH, closedN, closedSeconds, closedCpu, openH, openN, connections, rate, seconds,
-                        rounds, sliceMillis, backendKind);
+                        rounds, sliceMillis, backendKind, requestKind);
             } finally {
                 for (int i = running.size() - 1; i >= 0; i--) {
                     running.get(i).close();
@@ -219,7 +228,7 @@ final class OverheadBenchmark {
             Map<String, long[]> closedN, Map<String, double[]> closedSeconds, Map<String, double[]> closedCpu,
             Map<String, Histogram> openH,
             Map<String, long[]> openN, int connections, double rate, int seconds, int rounds, int sliceMillis,
-            String backendKind) throws Exception {
+            String backendKind, String requestKind) throws Exception {
         double nginx = closedH.containsKey("nginx") ? closedN.get("nginx")[0] / closedSeconds.get("nginx")[0] : 0;
         StringBuilder table = new StringBuilder("| target | max req/s | vs nginx | CPU µs/req | closed p99 ms "
                 + "| open p50 ms | open p99 ms | open p99.9 ms | errors |\n|---|---|---|---|---|---|---|---|---|\n");
@@ -237,18 +246,19 @@ final class OverheadBenchmark {
                     cpu.isEmpty() ? "–" : cpu, c.getValueAtPercentile(99) / 1000.0,
                     o.getValueAtPercentile(50) / 1000.0, o.getValueAtPercentile(99) / 1000.0,
                     o.getValueAtPercentile(99.9) / 1000.0, errors));
-            csv.add(String.format(Locale.ROOT, "%s,%d,%.0f,%d,%d,%.0f,%.3f,%.3f,%.3f,%.3f,%d,%d,%s,%s", t, connections,
+            csv.add(String.format(Locale.ROOT, "%s,%d,%.0f,%d,%d,%.0f,%.3f,%.3f,%.3f,%.3f,%d,%d,%s,%s,%s", t, connections,
                     rate, seconds, rounds, tput, c.getValueAtPercentile(99) / 1000.0,
                     o.getValueAtPercentile(50) / 1000.0, o.getValueAtPercentile(99) / 1000.0,
-                    o.getValueAtPercentile(99.9) / 1000.0, errors, sliceMillis, backendKind, cpu));
+                    o.getValueAtPercentile(99.9) / 1000.0, errors, sliceMillis, backendKind, cpu,
+                    requestKind));
         }
         System.out.println();
         System.out.print(table);
         Results results = new Results("overhead");
         Path file = results.csv("target,connections,open_rate,seconds,rounds,max_rps,closed_p99_ms,open_p50_ms,"
-                + "open_p99_ms,open_p999_ms,errors,open_slice_ms,backend,closed_cpu_us_per_req", csv);
+                + "open_p99_ms,open_p999_ms,errors,open_slice_ms,backend,closed_cpu_us_per_req,requests", csv);
         Path plot = results.percentilePlot(String.format(Locale.ROOT, "Latency at %.0f req/s (open loop), "
-                + "plain reverse proxy, %s backend", rate, backendKind), openH);
+                + "plain reverse proxy, %s backend, %s requests", rate, backendKind, requestKind), openH);
         System.out.println("\nwritten: " + file + ", " + plot);
     }
 }

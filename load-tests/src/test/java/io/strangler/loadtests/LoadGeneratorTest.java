@@ -31,6 +31,7 @@ class LoadGeneratorTest {
     private ExecutorService pool;
     private final Map<String, ConcurrentLinkedQueue<Long>> arrivals = new ConcurrentHashMap<>();
     private final AtomicLong slowPathRequests = new AtomicLong();
+    private final ConcurrentLinkedQueue<com.sun.net.httpserver.Headers> seenHeaders = new ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicInteger stalls = new java.util.concurrent.atomic.AtomicInteger();
 
     @BeforeEach
@@ -40,6 +41,9 @@ class LoadGeneratorTest {
         server.setExecutor(pool);
         server.createContext("/", exchange -> {
             String path = exchange.getRequestURI().getPath();
+            if (path.equals("/headers")) {
+                seenHeaders.add(exchange.getRequestHeaders());
+            }
             arrivals.computeIfAbsent(path, k -> new ConcurrentLinkedQueue<>()).add(System.nanoTime());
             if (path.equals("/stall-once") && stalls.incrementAndGet() == 80) {
                 try {
@@ -146,6 +150,28 @@ class LoadGeneratorTest {
         assertThat(r.requests()).isBetween(380L, 420L);
         assertThat(r.byTarget()).hasSize(1);
         assertThat(r.byTarget().get(0).getTotalCount()).isEqualTo(r.requests());
+    }
+
+    @Test
+    void aTargetsHeadersGoWithEveryRequest() throws Exception {
+        LoadGenerator.Result r = LoadGenerator.run(new LoadGenerator.Plan(new LoadGenerator.Target(
+                LoadGenerator.loopback(server.getAddress().getPort()), "/headers", LoadGenerator.BROWSER_HEADERS), 1,
+                0, Duration.ZERO, Duration.ofMillis(300), 1_000));
+
+        assertThat(r.errors()).isZero();
+        assertThat(seenHeaders).isNotEmpty().allSatisfy(h -> {
+            assertThat(h.getFirst("Host")).endsWith(":" + server.getAddress().getPort());
+            for (Map.Entry<String, String> e : LoadGenerator.BROWSER_HEADERS) {
+                assertThat(h.get(e.getKey())).containsExactly(e.getValue());
+            }
+        });
+    }
+
+    @Test
+    void anUnknownOverheadRequestKindIsRefusedBeforeAnythingStarts() {
+        assertThatThrownBy(() -> OverheadBenchmark.run(Map.of("request", "huge")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--request must be minimal or browser, not huge");
     }
 
     @Test

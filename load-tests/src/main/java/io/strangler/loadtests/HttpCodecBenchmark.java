@@ -1,0 +1,163 @@
+package io.strangler.loadtests;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseDecoder;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * What Netty's HTTP/1.1 codec costs per message on one thread, for the messages a proxy handles per request: the
+ * client's request decoded and re-encoded for the upstream, the upstream's response decoded and re-encoded for the
+ * client. Beside them, {@code copyRequestHead}: copying the same request's bytes into a new buffer, the floor for a
+ * proxy that forwards a header block as bytes. The difference is what a codec of our own could save at most
+ * (docs/performance.md, "overhead").
+ *
+ * <p>The request carries the headers of a browser's API call (about 575 bytes in all); the response those of a JSON answer
+ * from nginx (about 200 bytes) and a 70-byte body. Each operation goes through an {@link EmbeddedChannel} holding only
+ * that decoder or encoder (the proxy's codecs are these plus a queue pairing requests with responses), so a little
+ * of each figure is the channel's own bookkeeping. Decoders validate header names and values as the proxy's do.
+ *
+ * <p>Run: {@code java -jar load-tests/target/strangler-benchmarks.jar HttpCodecBenchmark -t 1 -f 1 -wi 3 -w 2s -i 5
+ * -r 2s}
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class HttpCodecBenchmark {
+
+    static final String REQUEST = request();
+
+    static final String BODY = "{\"id\":1,\"name\":\"widget\",\"price\":9.99,\"tags\":[\"a\",\"b\"],\"inStock\":true}";
+
+    static final String RESPONSE = "HTTP/1.1 200 OK\r\n"
+            + "Server: nginx/1.22.1\r\n"
+            + "Date: Wed, 02 Dec 2026 10:00:00 GMT\r\n"
+            + "Content-Type: application/json\r\n"
+            + "Content-Length: " + BODY.length() + "\r\n"
+            + "Connection: keep-alive\r\n"
+            + "Cache-Control: no-store\r\n"
+            + "\r\n" + BODY;
+
+    /** A browser's API call: the request line, {@code Host} and {@link LoadGenerator#BROWSER_HEADERS}. */
+    static String request() {
+        StringBuilder sb = new StringBuilder("GET /api/orders/12345/items?expand=prices&page=2 HTTP/1.1\r\n"
+                + "Host: shop.example.com\r\n");
+        for (java.util.Map.Entry<String, String> h : LoadGenerator.BROWSER_HEADERS) {
+            sb.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
+        }
+        return sb.append("\r\n").toString();
+    }
+
+    private final byte[] requestBytes = REQUEST.getBytes(StandardCharsets.US_ASCII);
+    private final byte[] responseBytes = RESPONSE.getBytes(StandardCharsets.US_ASCII);
+    private EmbeddedChannel requestDecoder;
+    private EmbeddedChannel requestEncoder;
+    private EmbeddedChannel responseDecoder;
+    private EmbeddedChannel responseEncoder;
+    private HttpHeaders requestHeaders;
+    private HttpHeaders responseHeaders;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        requestDecoder = new EmbeddedChannel(new HttpRequestDecoder());
+        requestEncoder = new EmbeddedChannel(new HttpRequestEncoder());
+        responseDecoder = new EmbeddedChannel(new HttpResponseDecoder());
+        responseEncoder = new EmbeddedChannel(new HttpResponseEncoder());
+        requestHeaders = decodeRequest().headers().copy();
+        responseHeaders = decodeResponse().headers().copy();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        requestDecoder.finishAndReleaseAll();
+        requestEncoder.finishAndReleaseAll();
+        responseDecoder.finishAndReleaseAll();
+        responseEncoder.finishAndReleaseAll();
+    }
+
+    /** The client's request head, decoded as the proxy's inbound codec does. */
+    @Benchmark
+    public HttpRequest decodeRequest() {
+        requestDecoder.writeInbound(Unpooled.wrappedBuffer(requestBytes));
+        HttpRequest head = requestDecoder.readInbound();
+        ReferenceCountUtil.release(requestDecoder.readInbound()); // the empty last content
+        return head;
+    }
+
+    /** The same request encoded for the upstream, as the proxy's upstream codec does. */
+    @Benchmark
+    public int encodeRequest() {
+        FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
+                "/api/orders/12345/items?expand=prices&page=2", Unpooled.EMPTY_BUFFER, requestHeaders,
+                HttpHeaders.EMPTY_HEADERS);
+        requestEncoder.writeOutbound(request);
+        return drainOutbound(requestEncoder);
+    }
+
+    /** The upstream's response, head and body in one read, decoded as the proxy's upstream codec does. */
+    @Benchmark
+    public HttpResponse decodeResponse() {
+        responseDecoder.writeInbound(Unpooled.wrappedBuffer(responseBytes));
+        HttpResponse head = responseDecoder.readInbound();
+        ReferenceCountUtil.release(responseDecoder.readInbound()); // the body as the last content
+        return head;
+    }
+
+    /** The response encoded for the client as one message, as the proxy writes a small response. */
+    @Benchmark
+    public int encodeResponse() {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                Unpooled.wrappedBuffer(responseBytes, responseBytes.length - BODY.length(), BODY.length()),
+                responseHeaders, HttpHeaders.EMPTY_HEADERS);
+        responseEncoder.writeOutbound(response);
+        return drainOutbound(responseEncoder);
+    }
+
+    /** The floor: the request's bytes copied into a new direct buffer, as forwarding them as bytes would. */
+    @Benchmark
+    public int copyRequestHead() {
+        ByteBuf out = ByteBufAllocator.DEFAULT.directBuffer(requestBytes.length);
+        out.writeBytes(requestBytes);
+        int n = out.readableBytes();
+        out.release();
+        return n;
+    }
+
+    private static int drainOutbound(EmbeddedChannel ch) {
+        int bytes = 0;
+        Object o;
+        while ((o = ch.readOutbound()) != null) {
+            if (o instanceof ByteBuf b) {
+                bytes += b.readableBytes();
+            }
+            ReferenceCountUtil.release(o);
+        }
+        return bytes;
+    }
+}
