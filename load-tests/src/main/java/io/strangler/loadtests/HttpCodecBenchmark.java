@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -38,10 +39,11 @@ import org.openjdk.jmh.annotations.TearDown;
  * proxy that forwards a header block as bytes. The difference is what a codec of our own could save at most
  * (docs/performance.md, "overhead").
  *
- * <p>The request carries the headers of a browser's API call (about 575 bytes in all); the response those of a JSON answer
- * from nginx (about 200 bytes) and a 70-byte body. Each operation goes through an {@link EmbeddedChannel} holding only
- * that decoder or encoder (the proxy's codecs are these plus a queue pairing requests with responses), so a little
- * of each figure is the channel's own bookkeeping. Decoders validate header names and values as the proxy's do.
+ * <p>The request carries the headers of a browser's API call (about 575 bytes in all); the response those of a JSON
+ * answer from nginx (about 200 bytes) and a 70-byte body. Each operation goes through an {@link EmbeddedChannel}
+ * holding only that decoder or encoder (the proxy's codecs are these plus a queue pairing requests with responses),
+ * so a little of each figure is the channel's own bookkeeping. Decoders validate header names and values as the
+ * proxy's do.
  *
  * <p>Run: {@code java -jar load-tests/target/strangler-benchmarks.jar HttpCodecBenchmark -t 1 -f 1 -wi 3 -w 2s -i 5
  * -r 2s}
@@ -68,7 +70,7 @@ public class HttpCodecBenchmark {
     static String request() {
         StringBuilder sb = new StringBuilder("GET /api/orders/12345/items?expand=prices&page=2 HTTP/1.1\r\n"
                 + "Host: shop.example.com\r\n");
-        for (java.util.Map.Entry<String, String> h : LoadGenerator.BROWSER_HEADERS) {
+        for (Map.Entry<String, String> h : LoadGenerator.BROWSER_HEADERS) {
             sb.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
         }
         return sb.append("\r\n").toString();

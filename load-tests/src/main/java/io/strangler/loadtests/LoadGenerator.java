@@ -71,7 +71,8 @@ public final class LoadGenerator {
             Map.entry("Accept-Language", "en-GB,en;q=0.9,de;q=0.8"),
             Map.entry("Accept-Encoding", "gzip, deflate, br"),
             Map.entry("Referer", "https://shop.example.com/orders/12345"),
-            Map.entry("Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1LTQyIiwicm9sZSI6InVzZXIifQ.c2lnbmF0dXJl"),
+            Map.entry("Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1LTQyIiwicm9sZSI6InVzZXIifQ"
+                    + ".c2lnbmF0dXJl"),
             Map.entry("Cookie", "session=5f2b8c1e9a7d4e3f; theme=dark; consent=yes"),
             Map.entry("Sec-Fetch-Mode", "cors"),
             Map.entry("Sec-Fetch-Site", "same-origin"));

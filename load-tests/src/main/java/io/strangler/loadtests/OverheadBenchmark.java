@@ -3,11 +3,13 @@ package io.strangler.loadtests;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -115,12 +117,12 @@ final class OverheadBenchmark {
                         pids.put(kind.name().toLowerCase(Locale.ROOT), peer.get().pid());
                     }
                 }
-                System.out.printf(Locale.ROOT, "overhead: %s backend, %s requests; closed loop (%d connections) and open loop at "
-                        + "%.0f req/s, %d s measured (+%d s warm-up) each, %d rounds, interleaved (closed loop: %d "
-                        + "runs of %d ms per target in turns, each after the first warmed for %d ms; open loop: "
-                        + "targets alternating every %d ms, the first %d ms of each not recorded)%n", backendKind, requestKind,
-                        connections, rate, seconds, warmUp, rounds, closedSlices, closedSlice.toMillis(),
-                        closedGuard.toMillis(), sliceMillis, guardMillis);
+                System.out.printf(Locale.ROOT, "overhead: %s backend, %s requests; closed loop (%d connections) "
+                        + "and open loop at %.0f req/s, %d s measured (+%d s warm-up) each, %d rounds, interleaved "
+                        + "(closed loop: %d runs of %d ms per target in turns, each after the first warmed for %d ms; "
+                        + "open loop: targets alternating every %d ms, the first %d ms of each not recorded)%n",
+                        backendKind, requestKind, connections, rate, seconds, warmUp, rounds, closedSlices,
+                        closedSlice.toMillis(), closedGuard.toMillis(), sliceMillis, guardMillis);
                 Map<String, Histogram> closedH = new LinkedHashMap<>();
                 Map<String, Histogram> openH = new LinkedHashMap<>();
                 Map<String, long[]> closedN = new LinkedHashMap<>();
@@ -129,19 +131,21 @@ final class OverheadBenchmark {
                 Map<String, double[]> closedCpu = new LinkedHashMap<>();
                 // Open loop: all targets in one run, taking turns slice by slice, so each sees the same minutes of
                 // this machine; as long as it takes for each to get `seconds` of due times.
-                List<LoadGenerator.Target> alternating = targets.values().stream()
-                        .map(port -> new LoadGenerator.Target(LoadGenerator.loopback(port), "/items/1", headers))
-                        .toList();
+                Map<String, LoadGenerator.Target> load = new LinkedHashMap<>();
+                targets.forEach((name, port) -> load.put(name,
+                        new LoadGenerator.Target(LoadGenerator.loopback(port), "/items/1", headers)));
+                List<LoadGenerator.Target> alternating = List.copyOf(load.values());
                 for (int round = 0; round <= rounds; round++) {
                     Map<String, LoadGenerator.Result> closedRuns = new LinkedHashMap<>();
                     Map<String, Double> cpuUsed = new LinkedHashMap<>();
+                    // One unreadable slice makes a target's CPU unknown for the round.
+                    Set<String> cpuUnknown = new HashSet<>();
                     // Closed loop: each target's `seconds` cut into `closedSlices` runs taken in turns (A, B, C, A,
                     // B, C, ...), so that the CPU per answer of two proxies is read over the same minutes of the
                     // machine; each run after the first warms up for `closedGuard` unmeasured.
                     for (int slice = 0; slice < closedSlices; slice++) {
                         for (Map.Entry<String, Integer> t : targets.entrySet()) {
-                            LoadGenerator.Plan plan = new LoadGenerator.Plan(new LoadGenerator.Target(
-                                    LoadGenerator.loopback(t.getValue()), "/items/1", headers), connections, 0,
+                            LoadGenerator.Plan plan = new LoadGenerator.Plan(load.get(t.getKey()), connections, 0,
                                     slice == 0 ? Duration.ofSeconds(warmUp) : closedGuard, closedSlice,
                                     Long.MAX_VALUE);
                             Long pid = pids.get(t.getKey());
@@ -151,15 +155,16 @@ final class OverheadBenchmark {
                             } else {
                                 ProcessCpu.Measured m = ProcessCpu.during(pid, plan);
                                 r = m.result();
-                                // One unreadable slice makes the target's CPU unknown for the round.
-                                double before = cpuUsed.getOrDefault(t.getKey(), slice == 0 ? 0.0 : -1.0);
-                                cpuUsed.put(t.getKey(), before < 0 || m.cpuSeconds() < 0 ? -1.0
-                                        : before + m.cpuSeconds());
+                                if (m.cpuSeconds() < 0) {
+                                    cpuUnknown.add(t.getKey());
+                                } else {
+                                    cpuUsed.merge(t.getKey(), m.cpuSeconds(), Double::sum);
+                                }
                             }
                             closedRuns.merge(t.getKey(), r, OverheadBenchmark::merge);
                         }
                     }
-                    cpuUsed.values().removeIf(v -> v < 0);
+                    cpuUsed.keySet().removeAll(cpuUnknown);
                     LoadGenerator.Result open = LoadGenerator.run(LoadGenerator.Plan.alternating(alternating,
                             Duration.ofMillis(sliceMillis), Duration.ofMillis(guardMillis), connections, rate,
                             Duration.ofSeconds(warmUp), seconds));
@@ -246,8 +251,8 @@ final class OverheadBenchmark {
                     cpu.isEmpty() ? "–" : cpu, c.getValueAtPercentile(99) / 1000.0,
                     o.getValueAtPercentile(50) / 1000.0, o.getValueAtPercentile(99) / 1000.0,
                     o.getValueAtPercentile(99.9) / 1000.0, errors));
-            csv.add(String.format(Locale.ROOT, "%s,%d,%.0f,%d,%d,%.0f,%.3f,%.3f,%.3f,%.3f,%d,%d,%s,%s,%s", t, connections,
-                    rate, seconds, rounds, tput, c.getValueAtPercentile(99) / 1000.0,
+            csv.add(String.format(Locale.ROOT, "%s,%d,%.0f,%d,%d,%.0f,%.3f,%.3f,%.3f,%.3f,%d,%d,%s,%s,%s", t,
+                    connections, rate, seconds, rounds, tput, c.getValueAtPercentile(99) / 1000.0,
                     o.getValueAtPercentile(50) / 1000.0, o.getValueAtPercentile(99) / 1000.0,
                     o.getValueAtPercentile(99.9) / 1000.0, errors, sliceMillis, backendKind, cpu,
                     requestKind));

@@ -31,9 +31,16 @@ public final class HopByHop {
     /** Strips hop-by-hop headers from {@code headers} in place. */
     public static void strip(HttpHeaders headers) {
         // Most messages carry none: one pass over the names is cheaper than a lookup for each of the ten kinds.
-        if (!containsAny(headers)) {
-            return;
+        if (containsAny(headers)) {
+            remove(headers);
         }
+    }
+
+    /**
+     * Removes every hop-by-hop header without looking first whether there is one: for a caller that has already
+     * seen one with {@link #isFixed} while passing over the headers itself.
+     */
+    public static void remove(HttpHeaders headers) {
         List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
         for (String value : connection) {
             int start = 0;

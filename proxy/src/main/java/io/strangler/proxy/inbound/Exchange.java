@@ -230,7 +230,7 @@ final class Exchange implements UpstreamResponseListener {
             }
         }
         if (hopByHop) {
-            HopByHop.strip(h);
+            HopByHop.remove(h);
             // Connection may have named one of these as hop-by-hop: then it is gone, and ours goes in.
             hasProto = h.contains(X_FORWARDED_PROTO);
             hasForwardedHost = h.contains(X_FORWARDED_HOST);
