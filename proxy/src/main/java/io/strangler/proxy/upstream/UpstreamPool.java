@@ -7,7 +7,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -66,9 +65,9 @@ public final class UpstreamPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast("codec", new HttpClientCodec(new HttpDecoderConfig()
+                        ch.pipeline().addLast("codec", new UpstreamHttpCodec(new HttpDecoderConfig()
                                 .setMaxHeaderSize(MAX_RESPONSE_HEADER_BYTES)
-                                .setMaxInitialLineLength(MAX_RESPONSE_HEADER_BYTES), false, false));
+                                .setMaxInitialLineLength(MAX_RESPONSE_HEADER_BYTES)));
                         ch.pipeline().addLast("connection", new UpstreamConnection(UpstreamPool.this,
                                 responseTimeoutNanos));
                     }
