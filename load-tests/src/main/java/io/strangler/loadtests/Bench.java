@@ -24,6 +24,8 @@ public final class Bench {
                            [--compare-jar <jar>]  (strangler-b runs this build instead: A/B of two builds)
                            [--request minimal|browser]  (browser: each request also carries the ~490 bytes of
                                                      headers of a browser's API call; minimal: Host only)
+                           [--request-decoder netty|strangler]  (Strangler's listen.requestDecoder)
+                           [--compare-decoder netty|strangler]  (adds strangler-b with this request decoder)
               shadow-cost  Strangler with shadowing off vs on (healthy candidate)
                            [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 5000] [--io-threads 1]
                [--background-cpu idle|low|normal]  (the proxy's shadowing.backgroundCpu)

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
+import io.strangler.proxy.inbound.StrictRequestDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -35,9 +36,10 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * What Netty's HTTP/1.1 codec costs per message on one thread, for the messages a proxy handles per request: the
  * client's request decoded and re-encoded for the upstream, the upstream's response decoded and re-encoded for the
- * client. Beside them, {@code copyRequestHead}: copying the same request's bytes into a new buffer, the floor for a
- * proxy that forwards a header block as bytes. The difference is what a codec of our own could save at most
- * (docs/performance.md, "overhead").
+ * client; and the request decoded by our decoder ({@code listen.requestDecoder: strangler}) and encoded from the
+ * header views it makes. Beside them, {@code copyRequestHead}: copying the same request's bytes into a new buffer,
+ * the floor for a proxy that forwards a header block as bytes. The difference is what a codec of our own could save
+ * at most (docs/performance.md, "overhead").
  *
  * <p>The request carries the headers of a browser's API call (about 575 bytes in all); the response those of a JSON
  * answer from nginx (about 200 bytes) and a 70-byte body. Each operation goes through an {@link EmbeddedChannel}
@@ -79,25 +81,30 @@ public class HttpCodecBenchmark {
     private final byte[] requestBytes = REQUEST.getBytes(StandardCharsets.US_ASCII);
     private final byte[] responseBytes = RESPONSE.getBytes(StandardCharsets.US_ASCII);
     private EmbeddedChannel requestDecoder;
+    private EmbeddedChannel strictRequestDecoder;
     private EmbeddedChannel requestEncoder;
     private EmbeddedChannel responseDecoder;
     private EmbeddedChannel responseEncoder;
     private HttpHeaders requestHeaders;
+    private HttpHeaders strictRequestHeaders;
     private HttpHeaders responseHeaders;
 
     @Setup(Level.Trial)
     public void setUp() {
         requestDecoder = new EmbeddedChannel(new HttpRequestDecoder());
+        strictRequestDecoder = new EmbeddedChannel(new StrictRequestDecoder(8192, 16 * 1024, 64 * 1024, m -> { }));
         requestEncoder = new EmbeddedChannel(new HttpRequestEncoder());
         responseDecoder = new EmbeddedChannel(new HttpResponseDecoder());
         responseEncoder = new EmbeddedChannel(new HttpResponseEncoder());
         requestHeaders = decodeRequest().headers().copy();
+        strictRequestHeaders = decodeRequestStrangler().headers().copy();
         responseHeaders = decodeResponse().headers().copy();
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
         requestDecoder.finishAndReleaseAll();
+        strictRequestDecoder.finishAndReleaseAll();
         requestEncoder.finishAndReleaseAll();
         responseDecoder.finishAndReleaseAll();
         responseEncoder.finishAndReleaseAll();
@@ -115,8 +122,27 @@ public class HttpCodecBenchmark {
     /** The same request encoded for the upstream, as the proxy's upstream codec does. */
     @Benchmark
     public int encodeRequest() {
+        return encodeRequest(requestHeaders);
+    }
+
+    /** The same request decoded by our decoder ({@code listen.requestDecoder: strangler}). */
+    @Benchmark
+    public HttpRequest decodeRequestStrangler() {
+        strictRequestDecoder.writeInbound(Unpooled.wrappedBuffer(requestBytes));
+        HttpRequest head = strictRequestDecoder.readInbound();
+        ReferenceCountUtil.release(head);
+        return head;
+    }
+
+    /** The request encoded for the upstream from the headers our decoder made (views of the request's bytes). */
+    @Benchmark
+    public int encodeRequestStrangler() {
+        return encodeRequest(strictRequestHeaders);
+    }
+
+    private int encodeRequest(HttpHeaders headers) {
         FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
-                "/api/orders/12345/items?expand=prices&page=2", Unpooled.EMPTY_BUFFER, requestHeaders,
+                "/api/orders/12345/items?expand=prices&page=2", Unpooled.EMPTY_BUFFER, headers,
                 HttpHeaders.EMPTY_HEADERS);
         requestEncoder.writeOutbound(request);
         return drainOutbound(requestEncoder);

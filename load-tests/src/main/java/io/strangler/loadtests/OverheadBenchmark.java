@@ -26,11 +26,27 @@ import org.HdrHistogram.Histogram;
  *     [--slice-ms 1000] [--guard-ms 200] [--transport auto|io_uring|epoll|nio] [--backend netty|nginx]
  *     [--compare-jvm "&lt;JVM options&gt;"] [--compare-jar path/to/other/strangler.jar]
  *     [--closed-slices 5] [--closed-guard-ms 500] [--request minimal|browser]
+ *     [--request-decoder netty|strangler] [--compare-decoder netty|strangler]
  * </pre>
  */
 final class OverheadBenchmark {
 
     private OverheadBenchmark() {
+    }
+
+    /** The option {@code name} as a {@code listen.requestDecoder} value, or {@code fallback}. */
+    private static String decoder(Map<String, String> opt, String name, String fallback) {
+        String d = opt.getOrDefault(name, fallback);
+        if (!d.equals("netty") && !d.equals("strangler")) {
+            throw new IllegalArgumentException("--" + name + " must be netty or strangler, not " + d);
+        }
+        return d;
+    }
+
+    /** Strangler's listen section; the decoder key only when it is not the default, so older builds can run. */
+    private static String listen(Map<String, String> opt, String decoder) {
+        return "listen: { host: 127.0.0.1, port: 0, ioThreads: 1, transport: " + opt.getOrDefault("transport", "auto")
+                + (decoder.equals("netty") ? "" : ", requestDecoder: " + decoder) + " }\n";
     }
 
     static void run(Map<String, String> opt) throws Exception {
@@ -59,6 +75,8 @@ final class OverheadBenchmark {
         // minimal: only Host, as most load tools send; browser: the ~490 bytes of headers of a browser's API call.
         List<Map.Entry<String, String>> headers = requestKind.equals("browser") ? LoadGenerator.BROWSER_HEADERS
                 : List.of();
+        String decoder = decoder(opt, "request-decoder", "netty");
+        String compareDecoder = decoder(opt, "compare-decoder", decoder);
         Path jar = ProxyProcess.jar(opt.get("jar"));
         AutoCloseable backend;
         int backendPort;
@@ -75,10 +93,9 @@ final class OverheadBenchmark {
             backendPort = nginx.get().port();
         }
         try (backend) {
-            String yaml = "listen: { host: 127.0.0.1, port: 0, ioThreads: 1, transport: "
-                    + opt.getOrDefault("transport", "auto") + " }\n"
-                    + "upstreams: { legacy: { url: \"http://127.0.0.1:" + backendPort + "\" } }\n"
+            String rest = "upstreams: { legacy: { url: \"http://127.0.0.1:" + backendPort + "\" } }\n"
                     + "routes: [ { id: all, match: { pathPrefix: / }, legacy: legacy } ]\n";
+            String yaml = listen(opt, decoder) + rest;
             Map<String, Integer> targets = new LinkedHashMap<>();
             // The proxies' processes, whose CPU time is read around each closed-loop run.
             Map<String, Long> pids = new LinkedHashMap<>();
@@ -91,7 +108,7 @@ final class OverheadBenchmark {
                 pids.put("strangler", strangler.pid());
                 List<String> compareJvm = Bench.jvmOptions(opt, "compare-jvm");
                 String compareJar = opt.get("compare-jar");
-                if (!compareJvm.isEmpty() || compareJar != null) {
+                if (!compareJvm.isEmpty() || compareJar != null || !compareDecoder.equals(decoder)) {
                     // A second Strangler with other JVM options or another build, measured in the same rounds and
                     // slices as the first, so that a difference between them is not the machine's drift. Its admin
                     // listener takes a free port and its store a file of its own, since the first has the defaults.
@@ -101,13 +118,15 @@ final class OverheadBenchmark {
                     Path storeDir = java.nio.file.Files.createTempDirectory("strangler-bench-b");
                     // Closed in reverse order: the process stops before its store's files are removed.
                     running.add(() -> Bench.deleteTree(storeDir));
-                    ProxyProcess b = ProxyProcess.start(jarB, yaml + "admin: { port: 0 }\nstore: { url: \"jdbc:h2:file:"
+                    ProxyProcess b = ProxyProcess.start(jarB, listen(opt, compareDecoder) + rest
+                            + "admin: { port: 0 }\nstore: { url: \"jdbc:h2:file:"
                             + storeDir.resolve("store") + "\" }\n", jvm, opt);
                     running.add(b);
                     targets.put("strangler-b", b.port());
                     pids.put("strangler-b", b.pid());
                     System.out.println("strangler-b: Strangler" + (compareJar == null ? "" : " from " + compareJar)
-                            + (compareJvm.isEmpty() ? "" : " with " + String.join(" ", compareJvm)));
+                            + (compareJvm.isEmpty() ? "" : " with " + String.join(" ", compareJvm))
+                            + (compareDecoder.equals(decoder) ? "" : ", listen.requestDecoder: " + compareDecoder));
                 }
                 for (Peer.Kind kind : Peer.Kind.values()) {
                     var peer = Peer.start(kind, backendPort, Optional.ofNullable(opt.get("proxy-cpus")));

@@ -175,6 +175,16 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void anUnknownRequestDecoderIsRefusedBeforeAnythingStarts() {
+        assertThatThrownBy(() -> OverheadBenchmark.run(Map.of("compare-decoder", "fast")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--compare-decoder must be netty or strangler, not fast");
+        assertThatThrownBy(() -> OverheadBenchmark.run(Map.of("request-decoder", "")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--request-decoder must be netty or strangler, not ");
+    }
+
+    @Test
     void requestsQueuedBehindAStallAtTheEndAreSentDuringTheDrainAndChargedTheWait() throws Exception {
         // 100 requests due over 0.5 s on one connection; the 80th takes 0.3 s, so the last twenty are still
         // waiting for the connection when issuing stops.

@@ -195,7 +195,7 @@ public final class StranglerProxy implements AutoCloseable {
                         recorder));
             }
             ProxyRuntime runtime = new ProxyRuntime(config.listen(), new RoutingTable(routes),
-                    new DefaultChannelGroup("strangler-clients", GlobalEventExecutor.INSTANCE), toggles);
+                    new DefaultChannelGroup("strangler-clients", GlobalEventExecutor.INSTANCE), toggles, registry);
             Gauge.builder(ProxyMeters.IN_FLIGHT.meterName(), runtime, ProxyRuntime::inFlight).register(registry);
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(group)

@@ -48,7 +48,7 @@ public final class ConfigLoader {
             "noiseMaxPaths");
     private static final Set<String> LISTEN_KEYS = Set.of("host", "port", "transport", "ioThreads",
             "maxInitialLineBytes", "maxHeaderBytes", "maxRequestBodyBytes", "requestHeaderTimeout", "idleTimeout",
-            "drainTimeout");
+            "drainTimeout", "requestDecoder");
     private static final Set<String> UPSTREAM_KEYS = Set.of("url", "connectTimeout", "responseTimeout",
             "maxConnections", "idleTimeout");
     private static final Set<String> ROUTE_KEYS = Set.of("id", "match", "legacy", "candidate", "mode",
@@ -69,6 +69,7 @@ public final class ConfigLoader {
     private static final Set<String> NORMALIZE_KEYS = Set.of("name", "pattern", "replacement");
     private static final Set<String> MATCH_KEYS = Set.of("pathPrefix", "methods", "host");
     private static final List<String> TRANSPORTS = List.of("auto", "io_uring", "epoll", "nio");
+    private static final List<String> REQUEST_DECODERS = List.of("netty", "strangler");
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
     private static final Pattern METHOD = Pattern.compile("[A-Z]+");
     private static final long MAX_BODY_LIMIT = Integer.MAX_VALUE;
@@ -283,6 +284,11 @@ public final class ConfigLoader {
             if (!TRANSPORTS.contains(transport)) {
                 errors.add("listen.transport: '" + transport + "' (expected: one of " + TRANSPORTS + ")");
             }
+            String requestDecoder = string("listen.requestDecoder", n.path("requestDecoder"), d.requestDecoder());
+            if (!REQUEST_DECODERS.contains(requestDecoder)) {
+                errors.add("listen.requestDecoder: '" + requestDecoder + "' (expected: one of " + REQUEST_DECODERS
+                        + ")");
+            }
             return new ListenConfig(
                     string("listen.host", n.path("host"), d.host()),
                     integer("listen.port", n.path("port"), d.port(), 0, 65535),
@@ -295,7 +301,8 @@ public final class ConfigLoader {
                             0, MAX_BODY_LIMIT),
                     duration("listen.requestHeaderTimeout", n.path("requestHeaderTimeout"), d.requestHeaderTimeout()),
                     duration("listen.idleTimeout", n.path("idleTimeout"), d.idleTimeout()),
-                    duration("listen.drainTimeout", n.path("drainTimeout"), d.drainTimeout()));
+                    duration("listen.drainTimeout", n.path("drainTimeout"), d.drainTimeout()),
+                    requestDecoder);
         }
 
         Map<String, UpstreamConfig> upstreams(JsonNode n) {

@@ -17,6 +17,8 @@ import java.time.Duration;
  * @param requestHeaderTimeout time from a request's first byte to the end of its headers (slower: 408 and close)
  * @param idleTimeout an idle keep-alive connection, or a request body that stalls, is closed after this long
  * @param drainTimeout on shutdown, how long in-flight requests may take to finish
+ * @param requestDecoder {@code netty} (Netty's HTTP/1.1 request decoder) or {@code strangler} (ours: stricter about
+ *                       framing and syntax, and cheaper per request; see docs/configuration.md)
  */
 public record ListenConfig(
         String host,
@@ -28,7 +30,8 @@ public record ListenConfig(
         int maxRequestBodyBytes,
         Duration requestHeaderTimeout,
         Duration idleTimeout,
-        Duration drainTimeout) {
+        Duration drainTimeout,
+        String requestDecoder) {
 
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
@@ -38,6 +41,7 @@ public record ListenConfig(
     public static final Duration DEFAULT_REQUEST_HEADER_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+    public static final String DEFAULT_REQUEST_DECODER = "netty";
 
     public ListenConfig {
         requireNonNull(host, "host");
@@ -45,21 +49,32 @@ public record ListenConfig(
         requireNonNull(requestHeaderTimeout, "requestHeaderTimeout");
         requireNonNull(idleTimeout, "idleTimeout");
         requireNonNull(drainTimeout, "drainTimeout");
+        requireNonNull(requestDecoder, "requestDecoder");
     }
 
     public static ListenConfig defaults() {
         return new ListenConfig(DEFAULT_HOST, DEFAULT_PORT, "auto", 0, DEFAULT_MAX_INITIAL_LINE_BYTES,
                 DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_REQUEST_BODY_BYTES, DEFAULT_REQUEST_HEADER_TIMEOUT,
-                DEFAULT_IDLE_TIMEOUT, DEFAULT_DRAIN_TIMEOUT);
+                DEFAULT_IDLE_TIMEOUT, DEFAULT_DRAIN_TIMEOUT, DEFAULT_REQUEST_DECODER);
+    }
+
+    /** True when the listener uses our request decoder rather than Netty's. */
+    public boolean strictDecoder() {
+        return "strangler".equals(requestDecoder);
     }
 
     public ListenConfig withPort(int newPort) {
         return new ListenConfig(host, newPort, transport, ioThreads, maxInitialLineBytes, maxHeaderBytes,
-                maxRequestBodyBytes, requestHeaderTimeout, idleTimeout, drainTimeout);
+                maxRequestBodyBytes, requestHeaderTimeout, idleTimeout, drainTimeout, requestDecoder);
+    }
+
+    public ListenConfig withRequestDecoder(String newDecoder) {
+        return new ListenConfig(host, port, transport, ioThreads, maxInitialLineBytes, maxHeaderBytes,
+                maxRequestBodyBytes, requestHeaderTimeout, idleTimeout, drainTimeout, newDecoder);
     }
 
     public ListenConfig withHost(String newHost) {
         return new ListenConfig(newHost, port, transport, ioThreads, maxInitialLineBytes, maxHeaderBytes,
-                maxRequestBodyBytes, requestHeaderTimeout, idleTimeout, drainTimeout);
+                maxRequestBodyBytes, requestHeaderTimeout, idleTimeout, drainTimeout, requestDecoder);
     }
 }

@@ -79,6 +79,7 @@ final class InboundExchangeHandler extends ChannelInboundHandlerAdapter {
         if (decoded.isFailure()) {
             request.release();
             ProxyError error = decodeError(decoded.cause());
+            runtime.refused(error);
             log.debug("bad request from {}: {}", clientAddress, decoded.cause().toString());
             ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), error, null, requestId, false))
                     .addListener(ChannelFutureListener.CLOSE);
@@ -93,6 +94,7 @@ final class InboundExchangeHandler extends ChannelInboundHandlerAdapter {
         if (route.isEmpty()) {
             boolean keepAlive = HttpUtil.isKeepAlive(request) && !closeRequested;
             request.release();
+            runtime.refused(ProxyError.NO_ROUTE);
             ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), ProxyError.NO_ROUTE, null, requestId, keepAlive))
                     .addListener((ChannelFutureListener) f -> afterResponse(f.isSuccess() && keepAlive,
                             System.nanoTime()));

@@ -31,6 +31,7 @@ final class InboundTimeouts extends ChannelInboundHandlerAdapter {
 
     private enum State { IDLE, HEADERS, BODY, BUSY }
 
+    private final Runnable onRequestTimeout;
     private final long headerTimeoutNanos;
     private final long idleTimeoutNanos;
     private final long tickNanos;
@@ -40,7 +41,9 @@ final class InboundTimeouts extends ChannelInboundHandlerAdapter {
     private long lastReadNanos;
     private ScheduledFuture<?> timer;
 
-    InboundTimeouts(long headerTimeoutNanos, long idleTimeoutNanos) {
+    /** {@code onRequestTimeout} is told (on the event loop) each time a client gets a 408. */
+    InboundTimeouts(long headerTimeoutNanos, long idleTimeoutNanos, Runnable onRequestTimeout) {
+        this.onRequestTimeout = onRequestTimeout;
         this.headerTimeoutNanos = headerTimeoutNanos;
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.tickNanos = Math.min(headerTimeoutNanos, idleTimeoutNanos);
@@ -145,6 +148,7 @@ final class InboundTimeouts extends ChannelInboundHandlerAdapter {
 
     private void timedOut() {
         state = State.BUSY;
+        onRequestTimeout.run();
         // Written from the tail so that it passes through the HTTP encoder.
         ctx.channel().writeAndFlush(ErrorResponses.of(ctx.alloc(), ProxyError.REQUEST_TIMEOUT, null, null, false))
                 .addListener(ChannelFutureListener.CLOSE);

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.flow.FlowControlHandler;
 import io.strangler.proxy.config.ListenConfig;
+import io.strangler.proxy.exchange.ProxyError;
 
 /**
  * Builds a client connection's pipeline:
@@ -30,14 +31,19 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel ch) {
         ListenConfig listen = runtime.listen();
         InboundTimeouts timeouts = new InboundTimeouts(listen.requestHeaderTimeout().toNanos(),
-                listen.idleTimeout().toNanos());
+                listen.idleTimeout().toNanos(), () -> runtime.refused(ProxyError.REQUEST_TIMEOUT));
         ChannelPipeline p = ch.pipeline();
         p.addLast("timeouts", timeouts);
-        p.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
-                .setMaxInitialLineLength(listen.maxInitialLineBytes())
-                .setMaxHeaderSize(listen.maxHeaderBytes())
-                .setMaxChunkSize(MAX_CHUNK_BYTES)));
-        p.addLast("aggregator", new RequestBodyAggregator(listen.maxRequestBodyBytes(), timeouts));
+        if (listen.strictDecoder()) {
+            p.addLast("codec", new StrictServerCodec(listen.maxInitialLineBytes(), listen.maxHeaderBytes(),
+                    MAX_CHUNK_BYTES));
+        } else {
+            p.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
+                    .setMaxInitialLineLength(listen.maxInitialLineBytes())
+                    .setMaxHeaderSize(listen.maxHeaderBytes())
+                    .setMaxChunkSize(MAX_CHUNK_BYTES)));
+        }
+        p.addLast("aggregator", new RequestBodyAggregator(listen.maxRequestBodyBytes(), timeouts, runtime));
         p.addLast("flow", new FlowControlHandler());
         p.addLast("exchange", new InboundExchangeHandler(runtime, timeouts));
     }

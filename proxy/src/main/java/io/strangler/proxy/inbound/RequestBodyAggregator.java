@@ -35,10 +35,12 @@ final class RequestBodyAggregator extends HttpObjectAggregator {
     private HttpRequest bodilessHead;
 
     private final InboundTimeouts timeouts;
+    private final ProxyRuntime runtime;
 
-    RequestBodyAggregator(int maxBodyBytes, InboundTimeouts timeouts) {
+    RequestBodyAggregator(int maxBodyBytes, InboundTimeouts timeouts, ProxyRuntime runtime) {
         super(maxBodyBytes, true);
         this.timeouts = timeouts;
+        this.runtime = runtime;
     }
 
     @Override
@@ -92,6 +94,7 @@ final class RequestBodyAggregator extends HttpObjectAggregator {
         Object response = super.newContinueResponse(start, maxContentLength, pipeline);
         if (response instanceof FullHttpResponse r && r.status().code() == 413) {
             ReferenceCountUtil.release(response);
+            runtime.refused(ProxyError.BODY_TOO_LARGE);
             return ErrorResponses.of(pipeline.channel().alloc(), ProxyError.BODY_TOO_LARGE, null,
                     RequestIds.of(start.headers()), false);
         }
@@ -101,6 +104,7 @@ final class RequestBodyAggregator extends HttpObjectAggregator {
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
         // The caller releases oversized after this returns.
+        runtime.refused(ProxyError.BODY_TOO_LARGE);
         ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), ProxyError.BODY_TOO_LARGE, null,
                 RequestIds.of(oversized.headers()), false)).addListener(ChannelFutureListener.CLOSE);
     }

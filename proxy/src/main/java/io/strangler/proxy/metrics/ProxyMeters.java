@@ -14,6 +14,11 @@ import java.util.List;
 public enum ProxyMeters {
     /** Served requests and their latency (request received to response written), by who answered and how. */
     REQUESTS("strangler.requests", Meter.Type.TIMER, "route", "upstream", "status"),
+    /**
+     * Requests the proxy answered itself before they reached a route, by the error's tag: malformed (400), request
+     * line or headers too long (414, 431), body too large (413), too slow (408), or matching no route (404).
+     */
+    REQUESTS_REFUSED("strangler.requests.refused", Meter.Type.COUNTER, "reason"),
     /** What became of each request of a route with a candidate: compared, failed or skipped, and why. */
     SHADOW_OUTCOMES("strangler.shadow.outcomes", Meter.Type.COUNTER, "route", "outcome", "reason"),
     /** Shadow calls and their latency (sent to response complete), by shadow upstream and status class. */

@@ -38,6 +38,8 @@ class ConfigLoaderTest {
         assertThat(c.listen().maxRequestBodyBytes()).isEqualTo(2 * 1024 * 1024);
         assertThat(c.listen().requestHeaderTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.listen().maxHeaderBytes()).isEqualTo(ListenConfig.DEFAULT_MAX_HEADER_BYTES);
+        assertThat(c.listen().requestDecoder()).isEqualTo("netty");
+        assertThat(c.listen().strictDecoder()).isFalse();
         UpstreamConfig legacy = c.upstreams().get("legacy");
         assertThat(legacy.connectTimeout()).isEqualTo(Duration.ofMillis(250));
         assertThat(legacy.maxConnections()).isEqualTo(32);
@@ -66,7 +68,7 @@ class ConfigLoaderTest {
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
                         "listen.drainTimout: unknown key (expected: one of [drainTimeout, host, idleTimeout, "
                                 + "ioThreads, maxHeaderBytes, maxInitialLineBytes, maxRequestBodyBytes, port, "
-                                + "requestHeaderTimeout, transport])",
+                                + "requestDecoder, requestHeaderTimeout, transport])",
                         "listen.port: 80800 (expected: >= 0 and <= 65535)",
                         "upstreams.legacy.connectTimeout: 'soon' (expected: a duration such as 250ms, 10s, 5m, "
                                 + "2h or 7d)",
@@ -77,7 +79,7 @@ class ConfigLoaderTest {
     @Test
     void shouldRejectBadSizesUrlsModesAndMethods() {
         String broken = """
-                listen: { maxRequestBodyBytes: 10 potatoes, maxHeaderBytes: 4GiB }
+                listen: { maxRequestBodyBytes: 10 potatoes, maxHeaderBytes: 4GiB, requestDecoder: fast }
                 upstreams:
                   legacy: { url: "https://secure:443" }
                   other: { url: "http://x:1/base" }
@@ -91,6 +93,7 @@ class ConfigLoaderTest {
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors())
                         .anyMatch(s -> s.startsWith("listen.maxRequestBodyBytes: '10 potatoes'"))
                         .anyMatch(s -> s.startsWith("listen.maxHeaderBytes: '4GiB'"))
+                        .contains("listen.requestDecoder: 'fast' (expected: one of [netty, strangler])")
                         .anyMatch(s -> s.startsWith("upstreams.legacy.url: 'https://secure:443'"))
                         .anyMatch(s -> s.startsWith("upstreams.other.url: 'http://x:1/base' has a path"))
                         .anyMatch(s -> s.startsWith("routes[0].match.pathPrefix: 'api'"))
@@ -100,7 +103,7 @@ class ConfigLoaderTest {
                         .contains("shadowing.backgroundCpu: 'lowest' (expected: one of [idle, low, normal])")
                         .contains("routes[1].id: a boolean (YAML reads on, off, yes, no, true and false unquoted as "
                                 + "booleans; quote the id, e.g. id: \"on\")")
-                        .hasSize(9));
+                        .hasSize(10));
     }
 
     @Test

@@ -43,6 +43,7 @@ class ErrorsIT {
                 }
             }
             assertThat(upstream.requests()).isEmpty();
+            assertThat(proxy.refused("malformed_request")).isEqualTo(4);
         }
     }
 
@@ -58,6 +59,8 @@ class ErrorsIT {
                     414, "uri_too_long");
             assertThat(send(proxy, "GET / HTTP/1.1\r\nHost: x\r\nX-Ok: " + "a".repeat(3000) + "\r\n\r\n").status())
                     .isEqualTo(200);
+            assertThat(proxy.refused("headers_too_large")).isEqualTo(1);
+            assertThat(proxy.refused("uri_too_long")).isEqualTo(1);
         }
     }
 
@@ -73,6 +76,7 @@ class ErrorsIT {
             assertError(c.send("GET /other HTTP/1.1\r\nHost: x\r\n\r\n").read(), 404, "no_route");
             assertError(c.send("DELETE /api/1 HTTP/1.1\r\nHost: x\r\n\r\n").read(), 404, "no_route");
             assertThat(c.send("GET /api/1 HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(proxy.refused("no_route")).isEqualTo(2);
         }
     }
 
@@ -90,6 +94,7 @@ class ErrorsIT {
             assertThat(send(proxy, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1024\r\n\r\n" + "c".repeat(1024))
                     .status()).isEqualTo(200);
             assertThat(upstream.requests()).hasSize(1);
+            assertThat(proxy.refused("body_too_large")).isEqualTo(3);
         }
     }
 
@@ -250,6 +255,7 @@ class ErrorsIT {
             c.timeout(2000);
             assertThat(c.closedByPeer()).isTrue();
             assertThat(upstream.requests()).isEmpty();
+            assertThat(proxy.refused("request_timeout")).isEqualTo(1);
         }
     }
 

@@ -26,6 +26,9 @@ public final class ProxyUnderTest implements AutoCloseable {
         this.proxy = proxy;
     }
 
+    /** When set, the {@code listen.requestDecoder} of every proxy whose config does not name one. */
+    public static final String REQUEST_DECODER_PROPERTY = "strangler.test.requestDecoder";
+
     /** {@code yaml} without a {@code listen} section gets one bound to 127.0.0.1:0. */
     public static ProxyUnderTest start(String yaml) {
         return start(yaml, ShadowResultListener.NONE);
@@ -36,6 +39,11 @@ public final class ProxyUnderTest implements AutoCloseable {
         String full = yaml.contains("listen:") ? yaml : "listen: { host: 127.0.0.1, port: 0 }\n" + yaml;
         try {
             ProxyConfig config = new ConfigLoader(EnvExpander.of(Map.of())).parse(full, "test.yaml");
+            String decoder = System.getProperty(REQUEST_DECODER_PROPERTY);
+            if (decoder != null && !yaml.contains("requestDecoder")) {
+                // The suite runs some classes a second time with our request decoder (pom.xml, surefire).
+                config = config.withListen(config.listen().withRequestDecoder(decoder));
+            }
             if (!yaml.contains("store:")) {
                 // No file store unless the test asks for one: tests must not leave databases behind.
                 config = config.withStore(Optional.empty());
@@ -61,6 +69,12 @@ public final class ProxyUnderTest implements AutoCloseable {
     public double outcomes(String route, String outcome, String reason) {
         Counter c = proxy.meterRegistry().find("strangler.shadow.outcomes")
                 .tags("route", route, "outcome", outcome, "reason", reason).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    /** The count of {@code strangler.requests.refused} for this reason (0 if never counted). */
+    public double refused(String reason) {
+        Counter c = proxy.meterRegistry().find("strangler.requests.refused").tags("reason", reason).counter();
         return c == null ? 0 : c.count();
     }
 

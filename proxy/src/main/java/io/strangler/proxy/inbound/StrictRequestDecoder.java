@@ -1,0 +1,562 @@
+package io.strangler.proxy.inbound;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Our HTTP/1.1 request decoder ({@code listen.requestDecoder: strangler}): stricter than Netty's where the
+ * difference could let two parsers disagree about a request, and cheaper, because it copies a request's head once
+ * and hands out header names and values as views of that copy instead of a {@code String} per field.
+ *
+ * <p>It emits what Netty's decoder emits, so the rest of the pipeline cannot tell them apart: a request without a
+ * body as one {@link DefaultFullHttpRequest}; otherwise the head, then the body in pieces, the last one a
+ * {@link LastHttpContent} (with the trailers of a chunked body). A request it refuses becomes a
+ * {@code FullHttpRequest} whose decoder result carries the cause ({@link TooLongHttpLineException} for 414,
+ * {@link TooLongHttpHeaderException} for 431, anything else 400), after which it reads nothing more from the
+ * connection.
+ *
+ * <p>What it refuses (RFC 9112): a request line that is not {@code token SP target SP HTTP/1.0|HTTP/1.1}; control
+ * characters in the target; header names that are not tokens, whitespace before the colon, folded lines, control
+ * characters (other than tab) in values, a bare CR anywhere; more than one {@code Content-Length}, or one that is
+ * not a plain decimal; {@code Transfer-Encoding} other than exactly {@code chunked}, more than one of them, beside a
+ * {@code Content-Length}, or in an HTTP/1.0 request; an HTTP/1.1 request without exactly one {@code Host}, and any
+ * request with more than one; chunk-size lines that are not hex digits with an optional extension, and chunk data
+ * not followed by CRLF; and any line that does not end in CRLF (RFC 9112 lets a recipient accept LF alone; Netty's
+ * decoder does not, and neither do we). Empty lines before the request line are skipped.
+ *
+ * <p>Public for the codec benchmark in {@code load-tests}. One instance per channel; confined to its event loop.
+ */
+public final class StrictRequestDecoder extends ByteToMessageDecoder {
+
+    private enum State { HEAD, FIXED_BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, BAD }
+
+    private static final byte CR = '\r';
+    private static final byte LF = '\n';
+    private static final int MAX_CHUNK_LINE_BYTES = 4096;
+    private static final String BAD_REQUEST_URI = "/bad-request";
+    // The decoder validates every name and value itself; the header map need not do it again.
+    private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+
+    private static final boolean[] TCHAR = new boolean[256];
+    private static final boolean[] FIELD_CHAR = new boolean[256];
+    private static final boolean[] TARGET_CHAR = new boolean[256];
+
+    static {
+        for (int c = '0'; c <= '9'; c++) {
+            TCHAR[c] = true;
+        }
+        for (int c = 'a'; c <= 'z'; c++) {
+            TCHAR[c] = true;
+            TCHAR[c - 'a' + 'A'] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TCHAR[c] = true;
+        }
+        for (int c = 0x21; c <= 0xFF; c++) {
+            // Visible ASCII and obs-text; 0x7F (DEL) is a control character.
+            FIELD_CHAR[c] = c != 0x7F;
+            TARGET_CHAR[c] = c != 0x7F;
+        }
+        FIELD_CHAR[' '] = true;
+        FIELD_CHAR['\t'] = true;
+    }
+
+    private final int maxLineBytes;
+    private final int maxHeaderBytes;
+    private final int maxChunkBytes;
+    private final Consumer<HttpMethod> onRequest;
+
+    private State state = State.HEAD;
+    /** Bytes of the current head already scanned for its end: always the start of a line. */
+    private int scanned;
+    /** Bytes of header lines among them (the request line not counted). */
+    private int headerBytes;
+    private boolean requestLineSeen;
+    /** Body or chunk bytes still to come. */
+    private long remaining;
+    private HttpHeaders trailers;
+    /** The last field line parsed by {@link #field}. */
+    private AsciiString fieldName;
+    private AsciiString fieldValue;
+
+    /**
+     * @param onRequest told of every request emitted, invalid ones too, in order (the response encoder pairs
+     *                  responses with their request's method)
+     */
+    public StrictRequestDecoder(int maxLineBytes, int maxHeaderBytes, int maxChunkBytes,
+            Consumer<HttpMethod> onRequest) {
+        this.maxLineBytes = maxLineBytes;
+        this.maxHeaderBytes = maxHeaderBytes;
+        this.maxChunkBytes = maxChunkBytes;
+        this.onRequest = onRequest;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        try {
+            while (in.isReadable()) {
+                int before = in.readableBytes();
+                int emitted = out.size();
+                switch (state) {
+                    case HEAD -> readHead(in, out);
+                    case FIXED_BODY -> readFixedBody(in, out);
+                    case CHUNK_SIZE -> readChunkSize(in);
+                    case CHUNK_DATA -> readChunkData(in, out);
+                    case CHUNK_END -> readChunkEnd(in);
+                    case TRAILERS -> readTrailers(in, out);
+                    case BAD -> in.skipBytes(in.readableBytes());
+                    default -> throw new IllegalStateException(state.toString());
+                }
+                if (in.readableBytes() == before && out.size() == emitted) {
+                    return; // needs more bytes
+                }
+            }
+        } catch (BadRequest e) {
+            fail(in, out, e.cause());
+        }
+    }
+
+    private void fail(ByteBuf in, List<Object> out, Exception cause) {
+        boolean inBody = state != State.HEAD;
+        state = State.BAD;
+        in.skipBytes(in.readableBytes());
+        if (inBody) {
+            DefaultLastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
+            last.setDecoderResult(DecoderResult.failure(cause));
+            out.add(last);
+        } else {
+            DefaultFullHttpRequest bad = new DefaultFullHttpRequest(HttpVersion.HTTP_1_0, HttpMethod.GET,
+                    BAD_REQUEST_URI, Unpooled.EMPTY_BUFFER);
+            bad.setDecoderResult(DecoderResult.failure(cause));
+            onRequest.accept(bad.method());
+            out.add(bad);
+        }
+    }
+
+    // ---- the head ----------------------------------------------------------------------------------------------
+
+    private void readHead(ByteBuf in, List<Object> out) {
+        if (scanned == 0) {
+            // RFC 9112 section 2.2: empty lines before a request line are ignored.
+            while (in.isReadable() && isLineEnd(in.getByte(in.readerIndex()))) {
+                in.skipBytes(1);
+            }
+            if (!in.isReadable()) {
+                return;
+            }
+        }
+        int start = in.readerIndex();
+        int end = in.writerIndex();
+        int pos = start + scanned;
+        int headEnd = -1;
+        while (pos < end) {
+            int lf = in.indexOf(pos, end, LF);
+            if (lf < 0) {
+                break;
+            }
+            int length = lf - pos;
+            if (!requestLineSeen) {
+                if (length > maxLineBytes + 1) {
+                    throw new BadRequest(new TooLongHttpLineException(
+                            "request line longer than " + maxLineBytes + " bytes"));
+                }
+                requestLineSeen = true;
+            } else if (length == 0 || (length == 1 && in.getByte(pos) == CR)) {
+                headEnd = lf + 1;
+                break;
+            } else {
+                headerBytes += length + 1;
+                if (headerBytes > maxHeaderBytes) {
+                    throw new BadRequest(new TooLongHttpHeaderException(
+                            "headers larger than " + maxHeaderBytes + " bytes"));
+                }
+            }
+            pos = lf + 1;
+        }
+        if (headEnd < 0) {
+            scanned = pos - start;
+            int partial = end - pos;
+            if (!requestLineSeen && partial > maxLineBytes + 1) {
+                throw new BadRequest(new TooLongHttpLineException(
+                        "request line longer than " + maxLineBytes + " bytes"));
+            }
+            if (requestLineSeen && headerBytes + partial > maxHeaderBytes) {
+                throw new BadRequest(new TooLongHttpHeaderException(
+                        "headers larger than " + maxHeaderBytes + " bytes"));
+            }
+            return;
+        }
+        scanned = 0;
+        headerBytes = 0;
+        requestLineSeen = false;
+        byte[] head = new byte[headEnd - start];
+        in.readBytes(head);
+        parseHead(head, out);
+    }
+
+    private void parseHead(byte[] h, List<Object> out) {
+        int n = h.length;
+        // The request line: method SP target SP version.
+        int i = 0;
+        while (i < n && TCHAR[h[i] & 0xFF]) {
+            i++;
+        }
+        if (i == 0 || i >= n || h[i] != ' ') {
+            throw bad("the request line does not start with a method and a space");
+        }
+        HttpMethod method = method(h, i);
+        int targetStart = ++i;
+        while (i < n && TARGET_CHAR[h[i] & 0xFF]) {
+            i++;
+        }
+        if (i == targetStart || i >= n || h[i] != ' ') {
+            throw bad("the request target is empty or holds a control character or a second space");
+        }
+        String uri = new String(h, targetStart, i - targetStart, StandardCharsets.ISO_8859_1);
+        int versionStart = ++i;
+        HttpVersion version = version(h, versionStart);
+        i = lineEnd(h, versionStart + 8);
+
+        HttpHeaders headers = HEADERS.newHeaders();
+        long contentLength = -1;
+        boolean chunked = false;
+        int hosts = 0;
+        int transferEncodings = 0;
+        while (true) {
+            int lineStart = i;
+            if (h[i] == CR && i + 2 == n) {
+                break; // the empty line that ends the head (readHead cut the head there)
+            }
+            int next = field(h, lineStart);
+            AsciiString name = fieldName;
+            AsciiString value = fieldValue;
+            switch (framingHeader(name)) {
+                case CONTENT_LENGTH -> {
+                    if (contentLength >= 0) {
+                        throw bad("more than one Content-Length");
+                    }
+                    contentLength = contentLength(value);
+                }
+                case TRANSFER_ENCODING -> {
+                    transferEncodings++;
+                    if (!value.contentEqualsIgnoreCase(CHUNKED)) {
+                        throw bad("a Transfer-Encoding other than chunked");
+                    }
+                    chunked = true;
+                }
+                case HOST -> hosts++;
+                default -> {
+                }
+            }
+            headers.add(name, value);
+            i = next;
+        }
+        if (transferEncodings > 1) {
+            throw bad("more than one Transfer-Encoding");
+        }
+        if (chunked && contentLength >= 0) {
+            throw bad("both Transfer-Encoding and Content-Length");
+        }
+        if (chunked && version == HttpVersion.HTTP_1_0) {
+            throw bad("Transfer-Encoding in an HTTP/1.0 request");
+        }
+        if (hosts > 1 || (hosts == 0 && version == HttpVersion.HTTP_1_1)) {
+            throw bad(hosts > 1 ? "more than one Host" : "an HTTP/1.1 request without Host");
+        }
+        onRequest.accept(method);
+        if (chunked) {
+            out.add(new DefaultHttpRequest(version, method, uri, headers));
+            state = State.CHUNK_SIZE;
+        } else if (contentLength > 0) {
+            out.add(new DefaultHttpRequest(version, method, uri, headers));
+            remaining = contentLength;
+            state = State.FIXED_BODY;
+        } else {
+            out.add(new DefaultFullHttpRequest(version, method, uri, Unpooled.EMPTY_BUFFER, headers,
+                    EmptyHttpHeaders.INSTANCE));
+        }
+    }
+
+    /** The index after the line end at {@code i}: CRLF; anything else there is refused. */
+    private static int lineEnd(byte[] h, int i) {
+        if (h[i] == CR && i + 1 < h.length && h[i + 1] == LF) {
+            return i + 2;
+        }
+        throw bad(h[i] == CR ? "a CR not followed by LF" : h[i] == LF ? "a line ending in LF without CR"
+                : "a character that is not allowed there (0x" + Integer.toHexString(h[i] & 0xFF) + ")");
+    }
+
+    private static HttpMethod method(byte[] h, int length) {
+        switch (length) {
+            case 3:
+                if (h[0] == 'G' && h[1] == 'E' && h[2] == 'T') {
+                    return HttpMethod.GET;
+                }
+                if (h[0] == 'P' && h[1] == 'U' && h[2] == 'T') {
+                    return HttpMethod.PUT;
+                }
+                break;
+            case 4:
+                if (h[0] == 'P' && h[1] == 'O' && h[2] == 'S' && h[3] == 'T') {
+                    return HttpMethod.POST;
+                }
+                if (h[0] == 'H' && h[1] == 'E' && h[2] == 'A' && h[3] == 'D') {
+                    return HttpMethod.HEAD;
+                }
+                break;
+            default:
+                break;
+        }
+        return HttpMethod.valueOf(new String(h, 0, length, StandardCharsets.US_ASCII));
+    }
+
+    private static final byte[] HTTP_1_ = "HTTP/1.".getBytes(StandardCharsets.US_ASCII);
+
+    private static HttpVersion version(byte[] h, int at) {
+        if (at + 8 < h.length) {
+            boolean prefix = true;
+            for (int k = 0; k < HTTP_1_.length; k++) {
+                prefix &= h[at + k] == HTTP_1_[k];
+            }
+            if (prefix && h[at + 7] == '1') {
+                return HttpVersion.HTTP_1_1;
+            }
+            if (prefix && h[at + 7] == '0') {
+                return HttpVersion.HTTP_1_0;
+            }
+        }
+        throw bad("the request line does not end in HTTP/1.1 or HTTP/1.0");
+    }
+
+    private enum Framing { CONTENT_LENGTH, TRANSFER_ENCODING, HOST, OTHER }
+
+    private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
+    private static final AsciiString TRANSFER_ENCODING = AsciiString.cached("transfer-encoding");
+    private static final AsciiString HOST = AsciiString.cached("host");
+    private static final AsciiString CHUNKED = AsciiString.cached("chunked");
+
+    private static Framing framingHeader(AsciiString name) {
+        return switch (name.length()) {
+            case 4 -> name.contentEqualsIgnoreCase(HOST) ? Framing.HOST : Framing.OTHER;
+            case 14 -> name.contentEqualsIgnoreCase(CONTENT_LENGTH) ? Framing.CONTENT_LENGTH : Framing.OTHER;
+            case 17 -> name.contentEqualsIgnoreCase(TRANSFER_ENCODING) ? Framing.TRANSFER_ENCODING : Framing.OTHER;
+            default -> Framing.OTHER;
+        };
+    }
+
+    /** A plain decimal, at most 18 digits (no sign, no list, no spaces inside). */
+    private static long contentLength(AsciiString value) {
+        int n = value.length();
+        if (n == 0 || n > 18) {
+            throw bad("a Content-Length that is not a decimal number of at most 18 digits");
+        }
+        long v = 0;
+        for (int k = 0; k < n; k++) {
+            char c = value.charAt(k);
+            if (c < '0' || c > '9') {
+                throw bad("a Content-Length that is not a decimal number of at most 18 digits");
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
+    // ---- bodies ------------------------------------------------------------------------------------------------
+
+    private void readFixedBody(ByteBuf in, List<Object> out) {
+        int n = (int) Math.min(Math.min(remaining, in.readableBytes()), maxChunkBytes);
+        ByteBuf piece = in.readRetainedSlice(n);
+        remaining -= n;
+        if (remaining == 0) {
+            out.add(new DefaultLastHttpContent(piece));
+            state = State.HEAD;
+        } else {
+            out.add(new DefaultHttpContent(piece));
+        }
+    }
+
+    private void readChunkSize(ByteBuf in) {
+        int start = in.readerIndex();
+        int lf = in.indexOf(start, Math.min(in.writerIndex(), start + MAX_CHUNK_LINE_BYTES), LF);
+        if (lf < 0) {
+            if (in.readableBytes() >= MAX_CHUNK_LINE_BYTES) {
+                throw bad("a chunk-size line longer than " + MAX_CHUNK_LINE_BYTES + " bytes");
+            }
+            return;
+        }
+        if (lf == start || in.getByte(lf - 1) != CR) {
+            throw bad("a chunk-size line not ending in CRLF");
+        }
+        int lineEnd = lf - 1;
+        long size = 0;
+        int i = start;
+        for (; i < lineEnd; i++) {
+            int digit = Character.digit(in.getByte(i), 16);
+            if (digit < 0) {
+                break;
+            }
+            if (i - start >= 8) {
+                throw bad("a chunk size above 0xFFFFFFFF");
+            }
+            size = (size << 4) | digit;
+        }
+        if (i == start) {
+            throw bad("a chunk-size line that does not start with hex digits");
+        }
+        while (i < lineEnd && (in.getByte(i) == ' ' || in.getByte(i) == '\t')) {
+            i++;
+        }
+        if (i < lineEnd) {
+            if (in.getByte(i) != ';') {
+                throw bad("a chunk size followed by something other than an extension");
+            }
+            for (; i < lineEnd; i++) {
+                if (!FIELD_CHAR[in.getByte(i) & 0xFF]) {
+                    throw bad("a control character in a chunk extension");
+                }
+            }
+        }
+        in.readerIndex(lf + 1);
+        if (size == 0) {
+            trailers = null;
+            state = State.TRAILERS;
+        } else {
+            remaining = size;
+            state = State.CHUNK_DATA;
+        }
+    }
+
+    private void readChunkData(ByteBuf in, List<Object> out) {
+        int n = (int) Math.min(Math.min(remaining, in.readableBytes()), maxChunkBytes);
+        out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
+        remaining -= n;
+        if (remaining == 0) {
+            state = State.CHUNK_END;
+        }
+    }
+
+    private void readChunkEnd(ByteBuf in) {
+        if (in.readableBytes() < 2) {
+            if (in.getByte(in.readerIndex()) != CR) {
+                throw bad("chunk data not followed by CRLF");
+            }
+            return;
+        }
+        if (in.getByte(in.readerIndex()) != CR || in.getByte(in.readerIndex() + 1) != LF) {
+            throw bad("chunk data not followed by CRLF");
+        }
+        in.skipBytes(2);
+        state = State.CHUNK_SIZE;
+    }
+
+    private void readTrailers(ByteBuf in, List<Object> out) {
+        int start = in.readerIndex();
+        int lf = in.indexOf(start, in.writerIndex(), LF);
+        if (lf < 0) {
+            if (headerBytes + in.readableBytes() > maxHeaderBytes) {
+                throw new BadRequest(new TooLongHttpHeaderException(
+                        "trailers larger than " + maxHeaderBytes + " bytes"));
+            }
+            return;
+        }
+        int length = lf - start;
+        if (length == 0 || (length == 1 && in.getByte(start) == CR)) {
+            in.readerIndex(lf + 1);
+            headerBytes = 0;
+            DefaultLastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER,
+                    trailers == null ? HEADERS.newEmptyHeaders() : trailers);
+            trailers = null;
+            out.add(last);
+            state = State.HEAD;
+            return;
+        }
+        headerBytes += length + 1;
+        if (headerBytes > maxHeaderBytes) {
+            throw new BadRequest(new TooLongHttpHeaderException("trailers larger than " + maxHeaderBytes + " bytes"));
+        }
+        byte[] line = new byte[length + 1];
+        in.readBytes(line);
+        field(line, 0);
+        if (framingHeader(fieldName) != Framing.OTHER) {
+            throw bad("a framing or routing header (" + fieldName + ") in the trailers");
+        }
+        if (trailers == null) {
+            trailers = HEADERS.newHeaders();
+        }
+        trailers.add(fieldName, fieldValue);
+    }
+
+    /**
+     * Parses the field line at {@code start} of {@code h} (which ends in LF) into {@link #fieldName} and
+     * {@link #fieldValue}, views of {@code h} (the value without surrounding whitespace); returns where the next
+     * line starts.
+     */
+    private int field(byte[] h, int start) {
+        int i = start;
+        while (TCHAR[h[i] & 0xFF]) {
+            i++;
+        }
+        if (i == start || h[i] != ':') {
+            throw bad(h[i] == ' ' || h[i] == '\t' ? (i == start ? "a folded header line"
+                    : "whitespace between a header name and its colon") : "a header name that is not a token");
+        }
+        int nameEnd = i++;
+        while (h[i] == ' ' || h[i] == '\t') {
+            i++;
+        }
+        int valueStart = i;
+        while (FIELD_CHAR[h[i] & 0xFF]) {
+            i++;
+        }
+        int valueEnd = i;
+        int next = lineEnd(h, i);
+        while (valueEnd > valueStart && (h[valueEnd - 1] == ' ' || h[valueEnd - 1] == '\t')) {
+            valueEnd--;
+        }
+        fieldName = new AsciiString(h, start, nameEnd - start, false);
+        fieldValue = new AsciiString(h, valueStart, valueEnd - valueStart, false);
+        return next;
+    }
+
+    private static boolean isLineEnd(byte b) {
+        return b == CR || b == LF;
+    }
+
+    private static BadRequest bad(String reason) {
+        return new BadRequest(new IllegalArgumentException(reason));
+    }
+
+    /** Thrown inside the decoder only, to leave parsing from any depth; never escapes {@link #decode}. */
+    private static final class BadRequest extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BadRequest(Exception cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+
+        Exception cause() {
+            return (Exception) getCause();
+        }
+    }
+
+}
