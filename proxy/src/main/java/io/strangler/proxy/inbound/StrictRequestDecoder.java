@@ -19,6 +19,9 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Consumer;
@@ -226,6 +229,7 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
         }
         HttpMethod method = method(h, i);
         int targetStart = ++i;
+        i = skipPlain(h, i, SPACE_AND_BELOW);
         while (i < n && TARGET_CHAR[h[i] & 0xFF]) {
             i++;
         }
@@ -525,6 +529,7 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
             i++;
         }
         int valueStart = i;
+        i = skipPlain(h, i, BELOW_SPACE);
         while (FIELD_CHAR[h[i] & 0xFF]) {
             i++;
         }
@@ -536,6 +541,38 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
         fieldName = new AsciiString(h, start, nameEnd - start, false);
         fieldValue = new AsciiString(h, valueStart, valueEnd - valueStart, false);
         return next;
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGH_BITS = 0x8080808080808080L;
+    /** {@link #skipPlain}'s bound for field values: bytes below 0x20 (tab included) stop it. */
+    private static final long BELOW_SPACE = 0x20 * ONES;
+    /** {@link #skipPlain}'s bound for the request target: bytes up to 0x20 (space included) stop it. */
+    private static final long SPACE_AND_BELOW = 0x21 * ONES;
+    private static final long DEL = 0x7F * ONES;
+
+    /**
+     * Skips, eight bytes at a time, the bytes from {@code i} that are neither below {@code bound} (a byte value
+     * times {@link #ONES}) nor DEL, and returns the first index of the eight where one was seen (or where fewer
+     * than eight are left); the caller's byte-by-byte loop takes it from there. Long values and targets (cookies,
+     * tokens, user agents) are most of a request's head.
+     */
+    private static int skipPlain(byte[] h, int i, long bound) {
+        while (i + Long.BYTES <= h.length) {
+            long w = (long) LONGS.get(h, i);
+            // Per byte, the high bit is set where the byte is below the bound (bytes of 0x80 and up never are),
+            // or, in the second term, where the byte equals DEL: the usual "has a byte less than n" and "has a zero
+            // byte" tricks; exact as to whether any byte of the word matches.
+            long below = (w - bound) & ~w & HIGH_BITS;
+            long del = w ^ DEL;
+            if ((below | ((del - ONES) & ~del & HIGH_BITS)) != 0) {
+                return i;
+            }
+            i += Long.BYTES;
+        }
+        return i;
     }
 
     private static boolean isLineEnd(byte b) {

@@ -200,6 +200,32 @@ class StrictRequestDecoderTest {
     }
 
     @Test
+    void shouldFindAForbiddenByteAtAnyPositionOfALongValueOrTarget() {
+        // Values and targets are scanned eight bytes at a time; a control byte or DEL in any lane must stop it.
+        for (int at = 0; at < 24; at++) {
+            for (char bad : new char[] {'\u0000', '\u0001', '\t', '\r', '\u001f', '\u007f'}) {
+                String value = "v".repeat(at) + bad + "w".repeat(24 - at);
+                List<String> out = decode(ours(), "GET / HTTP/1.1\r\nHost: a\r\nX-Long: " + value + "\r\n\r\n",
+                        Integer.MAX_VALUE);
+                assertThat(out).as("0x%x at %d of a value", (int) bad, at)
+                        .containsExactly(bad == '\t' // a tab is allowed, but leading whitespace is not the value's
+                                ? "GET / HTTP/1.1 | Host=a | X-Long=" + value.replaceFirst("^\t", "") + " END"
+                                : "FAILED IllegalArgumentException");
+                if (bad != '\t') {
+                    String target = "/" + "t".repeat(at) + bad + "u".repeat(24 - at);
+                    assertThat(decode(ours(), "GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n", Integer.MAX_VALUE))
+                            .as("0x%x at %d of the target", (int) bad, at)
+                            .containsExactly("FAILED IllegalArgumentException");
+                }
+            }
+            String obsText = "\u0080\u00ff\u00a0".repeat(at) + "\u00e9";
+            assertThat(decode(ours(), "GET /\u00e9" + obsText + " HTTP/1.1\r\nHost: a\r\nX-Obs: " + obsText
+                    + "\r\n\r\n", Integer.MAX_VALUE))
+                    .containsExactly("GET /\u00e9" + obsText + " HTTP/1.1 | Host=a | X-Obs=" + obsText + " END");
+        }
+    }
+
+    @Test
     void shouldTellA414FromA431WhetherOrNotTheHeadIsComplete() {
         String longLine = "GET /" + "p".repeat(MAX_LINE + 10) + " HTTP/1.1\r\nHost: a\r\n\r\n";
         String bigHeaders = "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + "b".repeat(MAX_HEADERS + 10) + "\r\n\r\n";
