@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -110,6 +111,7 @@ class StrictRequestDecoderTest {
             "PUT /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;name=v\r\nhello\r\n6\r\n world\r\n0\r\n"
                     + "X-Checksum: abc\r\n\r\n",
             "DELETE /x HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n",
+            "POST /q HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;a=\"x y\";b\r\nabc\r\n0\r\n\r\n",
             "GET /old HTTP/1.0\r\n\r\n",
             "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
             "PATCH /p HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}GET /second HTTP/1.1\r\nHost: b\r\n\r\n",
@@ -126,6 +128,71 @@ class StrictRequestDecoderTest {
                         .isEqualTo(expected);
             }
         }
+    }
+
+    /**
+     * Differential fuzzing against Netty's decoder: valid requests with random bytes replaced, inserted or removed.
+     * Whatever ours accepts, Netty's must accept and read the same way (method, target, headers, body, trailers),
+     * so that switching decoders never changes what a request means; ours may refuse more. The seed is fixed, so
+     * a failure reproduces; the mutated input is in the message.
+     */
+    @Test
+    void shouldNeverAcceptARequestNettysDecoderRefusesOrReadItDifferently() {
+        Random random = new Random(20261202);
+        byte[] interesting = " \t\r\n:;,0123456789abcdefABCDEF-/?\u0000\u007f\u0080\u00ff".getBytes(
+                StandardCharsets.ISO_8859_1);
+        int acceptedByBoth = 0;
+        for (int n = 0; n < 20_000; n++) {
+            byte[] input = VALID.get(random.nextInt(VALID.size())).getBytes(StandardCharsets.ISO_8859_1);
+            int edits = 1 + random.nextInt(3);
+            for (int e = 0; e < edits; e++) {
+                input = mutate(input, random, interesting);
+            }
+            String text = new String(input, StandardCharsets.ISO_8859_1);
+            List<String> ours = decode(ours(), text, Integer.MAX_VALUE);
+            List<String> accepted = new ArrayList<>();
+            for (String line : ours) {
+                if (line.startsWith("FAILED") || line.endsWith("(incomplete)")) {
+                    break;
+                }
+                accepted.add(line);
+            }
+            if (accepted.isEmpty()) {
+                continue;
+            }
+            String shown = text.replace("\r", "\\r").replace("\n", "\\n");
+            assertThat(netty(text)).as("Netty's reading of %s", shown).startsWith(accepted.toArray(new String[0]));
+            int step = 1 + random.nextInt(40);
+            assertThat(decode(ours(), text, step)).as("ours in pieces of %d: %s", step, shown).isEqualTo(ours);
+            acceptedByBoth++;
+        }
+        // Most mutations break the request; enough must survive for the comparison to mean something.
+        assertThat(acceptedByBoth).isGreaterThan(2_000);
+    }
+
+    private static byte[] mutate(byte[] input, Random random, byte[] interesting) {
+        int at = random.nextInt(input.length);
+        byte b = random.nextBoolean() ? interesting[random.nextInt(interesting.length)] : (byte) random.nextInt(256);
+        return switch (random.nextInt(3)) {
+            case 0 -> {
+                byte[] out = input.clone();
+                out[at] = b;
+                yield out;
+            }
+            case 1 -> {
+                byte[] out = new byte[input.length + 1];
+                System.arraycopy(input, 0, out, 0, at);
+                out[at] = b;
+                System.arraycopy(input, at, out, at + 1, input.length - at);
+                yield out;
+            }
+            default -> {
+                byte[] out = new byte[input.length - 1];
+                System.arraycopy(input, 0, out, 0, at);
+                System.arraycopy(input, at + 1, out, at, input.length - at - 1);
+                yield out;
+            }
+        };
     }
 
     @Test
@@ -184,6 +251,11 @@ class StrictRequestDecoderTest {
             "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n",
             "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3 x\r\nabc\r\n0\r\n\r\n",
             "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;a\u0000b\r\nabc\r\n0\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;a=\r\nabc\r\n0\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;=b\r\nabc\r\n0\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;a=\"open\r\nabc\r\n0\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3 \r\nabc\r\n0\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\n",
             "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n0\r\n\r\n",
             "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n123456789\r\n",
             "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nContent-Length: 5\r\n\r\n",
