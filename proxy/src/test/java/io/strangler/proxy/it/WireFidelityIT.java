@@ -2,6 +2,7 @@ package io.strangler.proxy.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strangler.proxy.testing.Fixtures;
 import io.strangler.proxy.testing.ProxyUnderTest;
 import io.strangler.proxy.testing.RawHttp;
 import io.strangler.proxy.testing.TestUpstream;
@@ -36,6 +37,34 @@ class WireFidelityIT {
             String seen = head.get();
             assertThat(seen).startsWith("GET " + latin1(TARGET) + " HTTP/1.1\r\n");
             assertThat(seen).containsIgnoringCase("\r\nx-name: " + latin1(VALUE) + "\r\n");
+        }
+    }
+
+    @Test
+    void shouldSendTheShadowCopyTheSameBytes() throws Exception {
+        AtomicReference<String> legacyHead = new AtomicReference<>();
+        AtomicReference<String> candidateHead = new AtomicReference<>();
+        try (TestUpstream legacy = TestUpstream.raw((ch, h) -> {
+                legacyHead.set(h);
+                TestUpstream.writeRaw(ch, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false);
+            });
+             TestUpstream candidate = TestUpstream.raw((ch, h) -> {
+                candidateHead.set(h);
+                TestUpstream.writeRaw(ch, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false);
+            });
+             ProxyUnderTest proxy = ProxyUnderTest.start(Fixtures.shadowConfig("wire", "shadow", legacy, candidate,
+                     ""));
+             RawHttp c = RawHttp.connect(proxy.port())) {
+
+            byte[] target = concat(bytes("/api/wire"), TARGET);
+            RawHttp.Response res = c.send(concat(bytes("GET "), target, bytes(" HTTP/1.1\r\nHost: x\r\n\r\n")))
+                    .read();
+
+            assertThat(res.status()).isEqualTo(200);
+            Fixtures.awaitTrue(() -> candidateHead.get() != null);
+            String line = "GET " + latin1(target) + " HTTP/1.1\r\n";
+            assertThat(legacyHead.get()).startsWith(line);
+            assertThat(candidateHead.get()).startsWith(line);
         }
     }
 
