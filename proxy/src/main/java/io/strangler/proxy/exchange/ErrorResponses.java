@@ -28,10 +28,29 @@ public final class ErrorResponses {
      */
     public static FullHttpResponse of(ByteBufAllocator alloc, ProxyError error, String routeId, String requestId,
             boolean keepAlive) {
+        return of(alloc, error, routeId, requestId, keepAlive, null);
+    }
+
+    /** The longest detail a message carries; a decoder's message can quote the client's bytes. */
+    static final int MAX_DETAIL_CHARS = 200;
+
+    /**
+     * Like {@link #of(ByteBufAllocator, ProxyError, String, String, boolean)}, with {@code detail} (what exactly was
+     * wrong, e.g. the decoder's reason for refusing the request; at most {@value #MAX_DETAIL_CHARS} characters
+     * kept) after the error's message.
+     */
+    public static FullHttpResponse of(ByteBufAllocator alloc, ProxyError error, String routeId, String requestId,
+            boolean keepAlive, String detail) {
         StringBuilder json = new StringBuilder(160);
-        json.append("{\"error\":\"").append(error.tag())
-                .append("\",\"message\":\"").append(error.message()).append('"')
-                .append(",\"route\":");
+        json.append("{\"error\":\"").append(error.tag()).append("\",\"message\":");
+        if (detail == null || detail.isBlank()) {
+            json.append('"').append(error.message()).append('"');
+        } else {
+            String d = detail.strip();
+            appendJsonString(json, error.message() + ": "
+                    + (d.length() > MAX_DETAIL_CHARS ? d.substring(0, MAX_DETAIL_CHARS) + "..." : d));
+        }
+        json.append(",\"route\":");
         appendJsonString(json, routeId);
         json.append(",\"requestId\":");
         appendJsonString(json, requestId);

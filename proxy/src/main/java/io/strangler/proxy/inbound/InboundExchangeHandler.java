@@ -81,8 +81,9 @@ final class InboundExchangeHandler extends ChannelInboundHandlerAdapter {
             ProxyError error = decodeError(decoded.cause());
             runtime.refused(error);
             log.debug("bad request from {}: {}", clientAddress, decoded.cause().toString());
-            ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), error, null, requestId, false))
-                    .addListener(ChannelFutureListener.CLOSE);
+            // The decoder's reason goes to the client: whoever wrote it can then see what to fix.
+            ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), error, null, requestId, false,
+                    decoded.cause().getMessage())).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         if (runtime.isDraining()) {

@@ -66,6 +66,10 @@ class RequestDecoderIT {
                 for (String request : AMBIGUOUS_TO_US) {
                     assertRefused(proxy, request);
                 }
+                try (RawHttp c = RawHttp.connect(proxy.port())) {
+                    assertThat(c.send("GET / HTTP/1.1\r\n\r\n").read().bodyText()).contains(
+                            "\"message\":\"the request is not valid HTTP/1.1: an HTTP/1.1 request without Host\"");
+                }
             }
             assertThat(upstream.requests()).isEmpty();
         }
