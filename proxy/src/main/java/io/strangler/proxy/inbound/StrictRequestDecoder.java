@@ -167,6 +167,17 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
             if (!in.isReadable()) {
                 return;
             }
+            // Most heads arrive whole in one read: copy what could be the head once, find its end and parse it
+            // there. A head that has not arrived whole goes on below, line by line, so that a client trickling
+            // bytes does not make us copy the same bytes again for every read.
+            byte[] copy = new byte[Math.min(in.readableBytes(), maxLineBytes + maxHeaderBytes + 4)];
+            in.getBytes(in.readerIndex(), copy);
+            int length = headLength(copy);
+            if (length > 0) {
+                in.skipBytes(length);
+                parseHead(copy, length, out);
+                return;
+            }
         }
         int start = in.readerIndex();
         int end = in.writerIndex();
@@ -214,11 +225,66 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
         requestLineSeen = false;
         byte[] head = new byte[headEnd - start];
         in.readBytes(head);
-        parseHead(head, out);
+        parseHead(head, head.length, out);
     }
 
-    private void parseHead(byte[] h, List<Object> out) {
-        int n = h.length;
+    /**
+     * The length of the head at the start of {@code a} (up to and including its empty line), or -1 if its end is
+     * not in {@code a}; refuses a request line or header block over the limits as the line-by-line scan does.
+     */
+    private int headLength(byte[] a) {
+        int n = a.length;
+        int pos = 0;
+        int fieldBytes = 0;
+        boolean firstLine = true;
+        while (pos < n) {
+            int lf = indexOfLf(a, pos, n);
+            if (lf < 0) {
+                return -1;
+            }
+            int length = lf - pos;
+            if (firstLine) {
+                if (length > maxLineBytes + 1) {
+                    throw new BadRequest(new TooLongHttpLineException(
+                            "request line longer than " + maxLineBytes + " bytes"));
+                }
+                firstLine = false;
+            } else if (length == 0 || (length == 1 && a[pos] == CR)) {
+                return lf + 1;
+            } else {
+                fieldBytes += length + 1;
+                if (fieldBytes > maxHeaderBytes) {
+                    throw new BadRequest(new TooLongHttpHeaderException(
+                            "headers larger than " + maxHeaderBytes + " bytes"));
+                }
+            }
+            pos = lf + 1;
+        }
+        return -1;
+    }
+
+    /** The first LF in {@code a[from, to)}, eight bytes at a time, or -1. */
+    private static int indexOfLf(byte[] a, int from, int to) {
+        int i = from;
+        while (i + Long.BYTES <= to) {
+            long x = (long) LONGS.get(a, i) ^ LF_WORD;
+            // The "has a zero byte" trick: the lowest flagged byte is exact, and little-endian puts it first.
+            long zero = (x - ONES) & ~x & HIGH_BITS;
+            if (zero != 0) {
+                return i + (Long.numberOfTrailingZeros(zero) >>> 3);
+            }
+            i += Long.BYTES;
+        }
+        for (; i < to; i++) {
+            if (a[i] == LF) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Parses the head in {@code h[0, n)}, which ends with its empty line; {@code h} may hold more after it. */
+    private void parseHead(byte[] h, int n, List<Object> out) {
         // The request line: method SP target SP version.
         int i = 0;
         while (i < n && TCHAR[h[i] & 0xFF]) {
@@ -238,7 +304,7 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
         }
         String uri = new String(h, targetStart, i - targetStart, StandardCharsets.ISO_8859_1);
         int versionStart = ++i;
-        HttpVersion version = version(h, versionStart);
+        HttpVersion version = version(h, versionStart, n);
         i = lineEnd(h, versionStart + 8);
 
         HttpHeaders headers = HEADERS.newHeaders();
@@ -336,8 +402,8 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
 
     private static final byte[] HTTP_1_ = "HTTP/1.".getBytes(StandardCharsets.US_ASCII);
 
-    private static HttpVersion version(byte[] h, int at) {
-        if (at + 8 < h.length) {
+    private static HttpVersion version(byte[] h, int at, int n) {
+        if (at + 8 < n) {
             boolean prefix = true;
             for (int k = 0; k < HTTP_1_.length; k++) {
                 prefix &= h[at + k] == HTTP_1_[k];
@@ -616,6 +682,7 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
     /** {@link #skipPlain}'s bound for the request target: bytes up to 0x20 (space included) stop it. */
     private static final long SPACE_AND_BELOW = 0x21 * ONES;
     private static final long DEL = 0x7F * ONES;
+    private static final long LF_WORD = LF * ONES;
 
     /**
      * Skips, eight bytes at a time, the bytes from {@code i} that are neither below {@code bound} (a byte value
