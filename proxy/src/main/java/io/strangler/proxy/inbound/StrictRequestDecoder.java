@@ -168,99 +168,83 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
                 return;
             }
             // Most heads arrive whole in one read: copy what could be the head once, find its end and parse it
-            // there. A head that has not arrived whole goes on below, line by line, so that a client trickling
-            // bytes does not make us copy the same bytes again for every read.
+            // there. Lines of a head that has not arrived whole stay counted, and the scan goes on below, on the
+            // buffer, from where this one stopped, so that a client trickling bytes does not make us copy the
+            // same bytes again for every read.
             byte[] copy = new byte[Math.min(in.readableBytes(), maxLineBytes + maxHeaderBytes + 4)];
             in.getBytes(in.readerIndex(), copy);
-            int length = headLength(copy);
-            if (length > 0) {
-                in.skipBytes(length);
-                parseHead(copy, length, out);
-                return;
+            int pos = 0;
+            int lf;
+            while ((lf = indexOfLf(copy, pos, copy.length)) >= 0) {
+                if (endsHead(lf - pos, copy[pos] == CR)) {
+                    in.skipBytes(lf + 1);
+                    headRead();
+                    parseHead(copy, lf + 1, out);
+                    return;
+                }
+                pos = lf + 1;
             }
+            scanned = pos;
         }
         int start = in.readerIndex();
         int end = in.writerIndex();
         int pos = start + scanned;
-        int headEnd = -1;
-        while (pos < end) {
-            int lf = in.indexOf(pos, end, LF);
-            if (lf < 0) {
-                break;
-            }
-            int length = lf - pos;
-            if (!requestLineSeen) {
-                if (length > maxLineBytes + 1) {
-                    throw new BadRequest(new TooLongHttpLineException(
-                            "request line longer than " + maxLineBytes + " bytes"));
-                }
-                requestLineSeen = true;
-            } else if (length == 0 || (length == 1 && in.getByte(pos) == CR)) {
-                headEnd = lf + 1;
-                break;
-            } else {
-                headerBytes += length + 1;
-                if (headerBytes > maxHeaderBytes) {
-                    throw new BadRequest(new TooLongHttpHeaderException(
-                            "headers larger than " + maxHeaderBytes + " bytes"));
-                }
+        int lf;
+        while ((lf = in.indexOf(pos, end, LF)) >= 0) {
+            if (endsHead(lf - pos, in.getByte(pos) == CR)) {
+                headRead();
+                byte[] head = new byte[lf + 1 - start];
+                in.readBytes(head);
+                parseHead(head, head.length, out);
+                return;
             }
             pos = lf + 1;
         }
-        if (headEnd < 0) {
-            scanned = pos - start;
-            int partial = end - pos;
-            if (!requestLineSeen && partial > maxLineBytes + 1) {
-                throw new BadRequest(new TooLongHttpLineException(
-                        "request line longer than " + maxLineBytes + " bytes"));
-            }
-            if (requestLineSeen && headerBytes + partial > maxHeaderBytes) {
-                throw new BadRequest(new TooLongHttpHeaderException(
-                        "headers larger than " + maxHeaderBytes + " bytes"));
-            }
-            return;
+        scanned = pos - start;
+        int partial = end - pos;
+        if (!requestLineSeen && partial > maxLineBytes + 1) {
+            throw lineTooLong();
         }
-        scanned = 0;
-        headerBytes = 0;
-        requestLineSeen = false;
-        byte[] head = new byte[headEnd - start];
-        in.readBytes(head);
-        parseHead(head, head.length, out);
+        if (requestLineSeen && headerBytes + partial > maxHeaderBytes) {
+            throw tooLarge("headers");
+        }
     }
 
     /**
-     * The length of the head at the start of {@code a} (up to and including its empty line), or -1 if its end is
-     * not in {@code a}; refuses a request line or header block over the limits as the line-by-line scan does.
+     * Counts one line of the head, {@code length} bytes before its LF ({@code startsWithCr}: its first byte is
+     * CR), against the limits; true when it is the empty line that ends the head.
      */
-    private int headLength(byte[] a) {
-        int n = a.length;
-        int pos = 0;
-        int fieldBytes = 0;
-        boolean firstLine = true;
-        while (pos < n) {
-            int lf = indexOfLf(a, pos, n);
-            if (lf < 0) {
-                return -1;
+    private boolean endsHead(int length, boolean startsWithCr) {
+        if (!requestLineSeen) {
+            if (length > maxLineBytes + 1) {
+                throw lineTooLong();
             }
-            int length = lf - pos;
-            if (firstLine) {
-                if (length > maxLineBytes + 1) {
-                    throw new BadRequest(new TooLongHttpLineException(
-                            "request line longer than " + maxLineBytes + " bytes"));
-                }
-                firstLine = false;
-            } else if (length == 0 || (length == 1 && a[pos] == CR)) {
-                return lf + 1;
-            } else {
-                fieldBytes += length + 1;
-                if (fieldBytes > maxHeaderBytes) {
-                    throw new BadRequest(new TooLongHttpHeaderException(
-                            "headers larger than " + maxHeaderBytes + " bytes"));
-                }
-            }
-            pos = lf + 1;
+            requestLineSeen = true;
+            return false;
         }
-        return -1;
+        if (length == 0 || (length == 1 && startsWithCr)) {
+            return true;
+        }
+        headerBytes += length + 1;
+        if (headerBytes > maxHeaderBytes) {
+            throw tooLarge("headers");
+        }
+        return false;
+    }
+
+    /** The head has been found: the next one starts from scratch. */
+    private void headRead() {
+        scanned = 0;
+        headerBytes = 0;
+        requestLineSeen = false;
+    }
+
+    private BadRequest lineTooLong() {
+        return new BadRequest(new TooLongHttpLineException("request line longer than " + maxLineBytes + " bytes"));
+    }
+
+    private BadRequest tooLarge(String what) {
+        return new BadRequest(new TooLongHttpHeaderException(what + " larger than " + maxHeaderBytes + " bytes"));
     }
 
     /** The first LF in {@code a[from, to)}, eight bytes at a time, or -1. */
@@ -605,8 +589,7 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
         int lf = in.indexOf(start, in.writerIndex(), LF);
         if (lf < 0) {
             if (headerBytes + in.readableBytes() > maxHeaderBytes) {
-                throw new BadRequest(new TooLongHttpHeaderException(
-                        "trailers larger than " + maxHeaderBytes + " bytes"));
+                throw tooLarge("trailers");
             }
             return;
         }
@@ -626,7 +609,7 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
         }
         headerBytes += length + 1;
         if (headerBytes > maxHeaderBytes) {
-            throw new BadRequest(new TooLongHttpHeaderException("trailers larger than " + maxHeaderBytes + " bytes"));
+            throw tooLarge("trailers");
         }
         byte[] line = new byte[length + 1];
         in.readBytes(line);
