@@ -26,6 +26,8 @@ public final class Bench {
                                                      headers of a browser's API call; minimal: Host only)
                            [--request-decoder netty|strangler]  (Strangler's listen.requestDecoder)
                            [--compare-decoder netty|strangler]  (adds strangler-b with this request decoder)
+                           [--response-decoder strangler|netty]  (the upstream's responseDecoder)
+                           [--compare-response-decoder strangler|netty]  (adds strangler-b with this one)
               shadow-cost  Strangler with shadowing off vs on (healthy candidate)
                            [--seconds 8] [--warmup 2] [--rounds 3] [--connections 32] [--rate 5000] [--io-threads 1]
                [--background-cpu idle|low|normal]  (the proxy's shadowing.backgroundCpu)

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -20,6 +21,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.strangler.proxy.inbound.StrictRequestDecoder;
+import io.strangler.proxy.upstream.UpstreamHttpCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -36,8 +38,9 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * What Netty's HTTP/1.1 codec costs per message on one thread, for the messages a proxy handles per request: the
  * client's request decoded and re-encoded for the upstream, the upstream's response decoded and re-encoded for the
- * client; and the request decoded by our decoder ({@code listen.requestDecoder: strangler}) and encoded from the
- * header views it makes. Beside them, {@code copyRequestHead}: copying the same request's bytes into a new buffer,
+ * client; the request decoded by our decoder ({@code listen.requestDecoder: strangler}) and encoded from the
+ * header views it makes; and the response decoded by the upstream codec's fast path
+ * ({@code upstreams.<id>.responseDecoder: strangler}) and encoded from its views. Beside them, {@code copyRequestHead}: copying the same request's bytes into a new buffer,
  * the floor for a proxy that forwards a header block as bytes. The difference is what a codec of our own could save
  * at most (docs/performance.md, "overhead").
  *
@@ -84,10 +87,12 @@ public class HttpCodecBenchmark {
     private EmbeddedChannel strictRequestDecoder;
     private EmbeddedChannel requestEncoder;
     private EmbeddedChannel responseDecoder;
+    private EmbeddedChannel upstreamCodec;
     private EmbeddedChannel responseEncoder;
     private HttpHeaders requestHeaders;
     private HttpHeaders strictRequestHeaders;
     private HttpHeaders responseHeaders;
+    private HttpHeaders upstreamResponseHeaders;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -95,10 +100,13 @@ public class HttpCodecBenchmark {
         strictRequestDecoder = new EmbeddedChannel(new StrictRequestDecoder(8192, 16 * 1024, 64 * 1024, m -> { }));
         requestEncoder = new EmbeddedChannel(new HttpRequestEncoder());
         responseDecoder = new EmbeddedChannel(new HttpResponseDecoder());
+        upstreamCodec = new EmbeddedChannel(new UpstreamHttpCodec(new HttpDecoderConfig(), true));
         responseEncoder = new EmbeddedChannel(new HttpResponseEncoder());
         requestHeaders = decodeRequest().headers().copy();
         strictRequestHeaders = decodeRequestStrangler().headers().copy();
         responseHeaders = decodeResponse().headers().copy();
+        // Not copied: a copy would turn the views into Strings. The views keep the array of their one head alive.
+        upstreamResponseHeaders = decodeResponseStrangler().headers();
     }
 
     @TearDown(Level.Trial)
@@ -107,6 +115,7 @@ public class HttpCodecBenchmark {
         strictRequestDecoder.finishAndReleaseAll();
         requestEncoder.finishAndReleaseAll();
         responseDecoder.finishAndReleaseAll();
+        upstreamCodec.finishAndReleaseAll();
         responseEncoder.finishAndReleaseAll();
     }
 
@@ -151,18 +160,38 @@ public class HttpCodecBenchmark {
     /** The upstream's response, head and body in one read, decoded as the proxy's upstream codec does. */
     @Benchmark
     public HttpResponse decodeResponse() {
-        responseDecoder.writeInbound(Unpooled.wrappedBuffer(responseBytes));
-        HttpResponse head = responseDecoder.readInbound();
-        ReferenceCountUtil.release(responseDecoder.readInbound()); // the body as the last content
+        return decodeResponse(responseDecoder);
+    }
+
+    /** The same response decoded by the proxy's upstream codec, which reads a plain response on its fast path. */
+    @Benchmark
+    public HttpResponse decodeResponseStrangler() {
+        return decodeResponse(upstreamCodec);
+    }
+
+    private HttpResponse decodeResponse(EmbeddedChannel decoder) {
+        decoder.writeInbound(Unpooled.wrappedBuffer(responseBytes));
+        HttpResponse head = decoder.readInbound();
+        ReferenceCountUtil.release(decoder.readInbound()); // the body as the last content
         return head;
     }
 
     /** The response encoded for the client as one message, as the proxy writes a small response. */
     @Benchmark
     public int encodeResponse() {
+        return encodeResponse(responseHeaders);
+    }
+
+    /** The same, from the headers the upstream codec's fast path made (views of the response's bytes). */
+    @Benchmark
+    public int encodeResponseStrangler() {
+        return encodeResponse(upstreamResponseHeaders);
+    }
+
+    private int encodeResponse(HttpHeaders headers) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                 Unpooled.wrappedBuffer(responseBytes, responseBytes.length - BODY.length(), BODY.length()),
-                responseHeaders, HttpHeaders.EMPTY_HEADERS);
+                headers, HttpHeaders.EMPTY_HEADERS);
         responseEncoder.writeOutbound(response);
         return drainOutbound(responseEncoder);
     }

@@ -27,6 +27,7 @@ import org.HdrHistogram.Histogram;
  *     [--compare-jvm "&lt;JVM options&gt;"] [--compare-jar path/to/other/strangler.jar]
  *     [--closed-slices 5] [--closed-guard-ms 500] [--request minimal|browser]
  *     [--request-decoder netty|strangler] [--compare-decoder netty|strangler]
+ *     [--response-decoder strangler|netty] [--compare-response-decoder strangler|netty]
  * </pre>
  */
 final class OverheadBenchmark {
@@ -34,7 +35,7 @@ final class OverheadBenchmark {
     private OverheadBenchmark() {
     }
 
-    /** The option {@code name} as a {@code listen.requestDecoder} value, or {@code fallback}. */
+    /** The option {@code name} as a {@code listen.requestDecoder} or {@code responseDecoder} value, or {@code fallback}. */
     private static String decoder(Map<String, String> opt, String name, String fallback) {
         String d = opt.getOrDefault(name, fallback);
         if (!d.equals("netty") && !d.equals("strangler")) {
@@ -47,6 +48,13 @@ final class OverheadBenchmark {
     private static String listen(Map<String, String> opt, String decoder) {
         return "listen: { host: 127.0.0.1, port: 0, ioThreads: 1, transport: " + opt.getOrDefault("transport", "auto")
                 + (decoder.equals("netty") ? "" : ", requestDecoder: " + decoder) + " }\n";
+    }
+
+    /** Strangler's upstream and route; the decoder key only when it is not the default, so older builds can run. */
+    private static String upstreams(int backendPort, String responseDecoder) {
+        return "upstreams: { legacy: { url: \"http://127.0.0.1:" + backendPort + "\""
+                + (responseDecoder.equals("strangler") ? "" : ", responseDecoder: " + responseDecoder) + " } }\n"
+                + "routes: [ { id: all, match: { pathPrefix: / }, legacy: legacy } ]\n";
     }
 
     static void run(Map<String, String> opt) throws Exception {
@@ -77,6 +85,8 @@ final class OverheadBenchmark {
                 : List.of();
         String decoder = decoder(opt, "request-decoder", "netty");
         String compareDecoder = decoder(opt, "compare-decoder", decoder);
+        String responseDecoder = decoder(opt, "response-decoder", "strangler");
+        String compareResponseDecoder = decoder(opt, "compare-response-decoder", responseDecoder);
         Path jar = ProxyProcess.jar(opt.get("jar"));
         AutoCloseable backend;
         int backendPort;
@@ -93,9 +103,7 @@ final class OverheadBenchmark {
             backendPort = nginx.get().port();
         }
         try (backend) {
-            String rest = "upstreams: { legacy: { url: \"http://127.0.0.1:" + backendPort + "\" } }\n"
-                    + "routes: [ { id: all, match: { pathPrefix: / }, legacy: legacy } ]\n";
-            String yaml = listen(opt, decoder) + rest;
+            String yaml = listen(opt, decoder) + upstreams(backendPort, responseDecoder);
             Map<String, Integer> targets = new LinkedHashMap<>();
             // The proxies' processes, whose CPU time is read around each closed-loop run.
             Map<String, Long> pids = new LinkedHashMap<>();
@@ -108,7 +116,8 @@ final class OverheadBenchmark {
                 pids.put("strangler", strangler.pid());
                 List<String> compareJvm = Bench.jvmOptions(opt, "compare-jvm");
                 String compareJar = opt.get("compare-jar");
-                if (!compareJvm.isEmpty() || compareJar != null || !compareDecoder.equals(decoder)) {
+                if (!compareJvm.isEmpty() || compareJar != null || !compareDecoder.equals(decoder)
+                        || !compareResponseDecoder.equals(responseDecoder)) {
                     // A second Strangler with other JVM options or another build, measured in the same rounds and
                     // slices as the first, so that a difference between them is not the machine's drift. Its admin
                     // listener takes a free port and its store a file of its own, since the first has the defaults.
@@ -118,7 +127,8 @@ final class OverheadBenchmark {
                     Path storeDir = java.nio.file.Files.createTempDirectory("strangler-bench-b");
                     // Closed in reverse order: the process stops before its store's files are removed.
                     running.add(() -> Bench.deleteTree(storeDir));
-                    ProxyProcess b = ProxyProcess.start(jarB, listen(opt, compareDecoder) + rest
+                    ProxyProcess b = ProxyProcess.start(jarB, listen(opt, compareDecoder)
+                            + upstreams(backendPort, compareResponseDecoder)
                             + "admin: { port: 0 }\nstore: { url: \"jdbc:h2:file:"
                             + storeDir.resolve("store") + "\" }\n", jvm, opt);
                     running.add(b);
@@ -126,7 +136,9 @@ final class OverheadBenchmark {
                     pids.put("strangler-b", b.pid());
                     System.out.println("strangler-b: Strangler" + (compareJar == null ? "" : " from " + compareJar)
                             + (compareJvm.isEmpty() ? "" : " with " + String.join(" ", compareJvm))
-                            + (compareDecoder.equals(decoder) ? "" : ", listen.requestDecoder: " + compareDecoder));
+                            + (compareDecoder.equals(decoder) ? "" : ", listen.requestDecoder: " + compareDecoder)
+                            + (compareResponseDecoder.equals(responseDecoder) ? ""
+                                    : ", responseDecoder: " + compareResponseDecoder));
                 }
                 for (Peer.Kind kind : Peer.Kind.values()) {
                     var peer = Peer.start(kind, backendPort, Optional.ofNullable(opt.get("proxy-cpus")));

@@ -175,13 +175,16 @@ class LoadGeneratorTest {
     }
 
     @Test
-    void anUnknownRequestDecoderIsRefusedBeforeAnythingStarts() {
+    void anUnknownRequestOrResponseDecoderIsRefusedBeforeAnythingStarts() {
         assertThatThrownBy(() -> OverheadBenchmark.run(Map.of("compare-decoder", "fast")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("--compare-decoder must be netty or strangler, not fast");
         assertThatThrownBy(() -> OverheadBenchmark.run(Map.of("request-decoder", "")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("--request-decoder must be netty or strangler, not ");
+        assertThatThrownBy(() -> OverheadBenchmark.run(Map.of("compare-response-decoder", "Netty")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--compare-response-decoder must be netty or strangler, not Netty");
     }
 
     @Test

@@ -50,7 +50,7 @@ public final class ConfigLoader {
             "maxInitialLineBytes", "maxHeaderBytes", "maxRequestBodyBytes", "requestHeaderTimeout", "idleTimeout",
             "drainTimeout", "requestDecoder");
     private static final Set<String> UPSTREAM_KEYS = Set.of("url", "connectTimeout", "responseTimeout",
-            "maxConnections", "idleTimeout");
+            "maxConnections", "idleTimeout", "responseDecoder");
     private static final Set<String> ROUTE_KEYS = Set.of("id", "match", "legacy", "candidate", "mode",
             "preserveHost", "servedByHeader", "shadow", "circuitBreaker", "compare", "pilot", "fallbackOn5xx", "record",
             "recordWhenCandidateUnavailable");
@@ -69,7 +69,7 @@ public final class ConfigLoader {
     private static final Set<String> NORMALIZE_KEYS = Set.of("name", "pattern", "replacement");
     private static final Set<String> MATCH_KEYS = Set.of("pathPrefix", "methods", "host");
     private static final List<String> TRANSPORTS = List.of("auto", "io_uring", "epoll", "nio");
-    private static final List<String> REQUEST_DECODERS = List.of("netty", "strangler");
+    private static final List<String> DECODERS = List.of("netty", "strangler");
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
     private static final Pattern METHOD = Pattern.compile("[A-Z]+");
     private static final long MAX_BODY_LIMIT = Integer.MAX_VALUE;
@@ -285,8 +285,8 @@ public final class ConfigLoader {
                 errors.add("listen.transport: '" + transport + "' (expected: one of " + TRANSPORTS + ")");
             }
             String requestDecoder = string("listen.requestDecoder", n.path("requestDecoder"), d.requestDecoder());
-            if (!REQUEST_DECODERS.contains(requestDecoder)) {
-                errors.add("listen.requestDecoder: '" + requestDecoder + "' (expected: one of " + REQUEST_DECODERS
+            if (!DECODERS.contains(requestDecoder)) {
+                errors.add("listen.requestDecoder: '" + requestDecoder + "' (expected: one of " + DECODERS
                         + ")");
             }
             return new ListenConfig(
@@ -343,6 +343,11 @@ public final class ConfigLoader {
             int maxConnections = integer(path + ".maxConnections", u.path("maxConnections"),
                     UpstreamConfig.DEFAULT_MAX_CONNECTIONS, 1, 1_000_000);
             Duration idle = duration(path + ".idleTimeout", u.path("idleTimeout"), UpstreamConfig.DEFAULT_IDLE_TIMEOUT);
+            String responseDecoder = string(path + ".responseDecoder", u.path("responseDecoder"),
+                    UpstreamConfig.DEFAULT_RESPONSE_DECODER);
+            if (!DECODERS.contains(responseDecoder)) {
+                errors.add(path + ".responseDecoder: '" + responseDecoder + "' (expected: one of " + DECODERS + ")");
+            }
             String url = string(path + ".url", u.path("url"), null);
             if (url == null) {
                 if (u.path("url").isMissingNode()) {
@@ -372,7 +377,8 @@ public final class ConfigLoader {
             String hostHeader = uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
             String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1)
                     : uri.getHost();
-            return new UpstreamConfig(id, host, port, hostHeader, connect, response, maxConnections, idle);
+            return new UpstreamConfig(id, host, port, hostHeader, connect, response, maxConnections, idle,
+                    responseDecoder);
         }
 
         List<RouteConfig> routes(JsonNode n, Set<String> upstreamIds) {

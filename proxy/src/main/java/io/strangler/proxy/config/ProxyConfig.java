@@ -36,6 +36,10 @@ public record ProxyConfig(ListenConfig listen, Map<String, UpstreamConfig> upstr
         return new ProxyConfig(newListen, upstreams, routes, shadowing, comparison, store, admin);
     }
 
+    public ProxyConfig withUpstreams(Map<String, UpstreamConfig> newUpstreams) {
+        return new ProxyConfig(listen, newUpstreams, routes, shadowing, comparison, store, admin);
+    }
+
     public ProxyConfig withStore(Optional<StoreConfig> newStore) {
         return new ProxyConfig(listen, upstreams, routes, shadowing, comparison, newStore, admin);
     }

@@ -1,5 +1,11 @@
 package io.strangler.proxy.inbound;
 
+import static io.strangler.proxy.exchange.HeadBytes.SPACE_AND_BELOW;
+import static io.strangler.proxy.exchange.HeadBytes.indexOfLf;
+import static io.strangler.proxy.exchange.HeadBytes.isFieldChar;
+import static io.strangler.proxy.exchange.HeadBytes.isTokenChar;
+import static io.strangler.proxy.exchange.HeadBytes.skipPlain;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,9 +25,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
+import io.strangler.proxy.exchange.HeadBytes;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Consumer;
@@ -60,28 +64,13 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
     // The decoder validates every name and value itself; the header map need not do it again.
     private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
-    private static final boolean[] TCHAR = new boolean[256];
-    private static final boolean[] FIELD_CHAR = new boolean[256];
     private static final boolean[] TARGET_CHAR = new boolean[256];
 
     static {
-        for (int c = '0'; c <= '9'; c++) {
-            TCHAR[c] = true;
-        }
-        for (int c = 'a'; c <= 'z'; c++) {
-            TCHAR[c] = true;
-            TCHAR[c - 'a' + 'A'] = true;
-        }
-        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-            TCHAR[c] = true;
-        }
         for (int c = 0x21; c <= 0xFF; c++) {
             // Visible ASCII and obs-text; 0x7F (DEL) is a control character.
-            FIELD_CHAR[c] = c != 0x7F;
             TARGET_CHAR[c] = c != 0x7F;
         }
-        FIELD_CHAR[' '] = true;
-        FIELD_CHAR['\t'] = true;
     }
 
     private final int maxLineBytes;
@@ -101,6 +90,7 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
     /** The last field line parsed by {@link #field}. */
     private AsciiString fieldName;
     private AsciiString fieldValue;
+    private final HeadBytes.HeaderLine line = new HeadBytes.HeaderLine();
 
     /**
      * @param onRequest told of every request emitted, invalid ones too, in order (the response encoder pairs
@@ -247,31 +237,11 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
         return new BadRequest(new TooLongHttpHeaderException(what + " larger than " + maxHeaderBytes + " bytes"));
     }
 
-    /** The first LF in {@code a[from, to)}, eight bytes at a time, or -1. */
-    private static int indexOfLf(byte[] a, int from, int to) {
-        int i = from;
-        while (i + Long.BYTES <= to) {
-            long x = (long) LONGS.get(a, i) ^ LF_WORD;
-            // The "has a zero byte" trick: the lowest flagged byte is exact, and little-endian puts it first.
-            long zero = (x - ONES) & ~x & HIGH_BITS;
-            if (zero != 0) {
-                return i + (Long.numberOfTrailingZeros(zero) >>> 3);
-            }
-            i += Long.BYTES;
-        }
-        for (; i < to; i++) {
-            if (a[i] == LF) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
     /** Parses the head in {@code h[0, n)}, which ends with its empty line; {@code h} may hold more after it. */
     private void parseHead(byte[] h, int n, List<Object> out) {
         // The request line: method SP target SP version.
         int i = 0;
-        while (i < n && TCHAR[h[i] & 0xFF]) {
+        while (i < n && isTokenChar(h[i] & 0xFF)) {
             i++;
         }
         if (i == 0 || i >= n || h[i] != ' ') {
@@ -535,7 +505,7 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
     }
 
     private static int skipToken(ByteBuf in, int i, int end) {
-        while (i < end && TCHAR[in.getByte(i) & 0xFF]) {
+        while (i < end && isTokenChar(in.getByte(i) & 0xFF)) {
             i++;
         }
         return i;
@@ -550,9 +520,9 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
             }
             // Bytes above 0x7F (obs-text, which RFC 9110 allows here) are refused: Netty's decoder fails on them,
             // and no client needs them in a chunk extension.
-            if (c == '\\' && i + 1 < end && (in.getByte(i + 1) & 0xFF) < 0x80 && FIELD_CHAR[in.getByte(i + 1)]) {
+            if (c == '\\' && i + 1 < end && (in.getByte(i + 1) & 0xFF) < 0x80 && isFieldChar(in.getByte(i + 1))) {
                 i += 2;
-            } else if (c < 0x80 && FIELD_CHAR[c]) {
+            } else if (c < 0x80 && isFieldChar(c)) {
                 i++;
             } else {
                 break;
@@ -629,64 +599,18 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
      * line starts.
      */
     private int field(byte[] h, int start) {
-        int i = start;
-        while (TCHAR[h[i] & 0xFF]) {
-            i++;
-        }
-        if (i == start || h[i] != ':') {
+        int next = line.read(h, start);
+        if (next == HeadBytes.HeaderLine.BAD_NAME) {
+            int i = line.stoppedAt();
             throw bad(h[i] == ' ' || h[i] == '\t' ? (i == start ? "a folded header line"
                     : "whitespace between a header name and its colon") : "a header name that is not a token");
         }
-        int nameEnd = i++;
-        while (h[i] == ' ' || h[i] == '\t') {
-            i++;
+        if (next == HeadBytes.HeaderLine.BAD_VALUE) {
+            lineEnd(h, line.stoppedAt()); // throws, naming what is wrong there
         }
-        int valueStart = i;
-        i = skipPlain(h, i, BELOW_SPACE);
-        while (FIELD_CHAR[h[i] & 0xFF]) {
-            i++;
-        }
-        int valueEnd = i;
-        int next = lineEnd(h, i);
-        while (valueEnd > valueStart && (h[valueEnd - 1] == ' ' || h[valueEnd - 1] == '\t')) {
-            valueEnd--;
-        }
-        fieldName = new AsciiString(h, start, nameEnd - start, false);
-        fieldValue = new AsciiString(h, valueStart, valueEnd - valueStart, false);
+        fieldName = line.name();
+        fieldValue = line.value();
         return next;
-    }
-
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
-            ByteOrder.LITTLE_ENDIAN);
-    private static final long ONES = 0x0101010101010101L;
-    private static final long HIGH_BITS = 0x8080808080808080L;
-    /** {@link #skipPlain}'s bound for field values: bytes below 0x20 (tab included) stop it. */
-    private static final long BELOW_SPACE = 0x20 * ONES;
-    /** {@link #skipPlain}'s bound for the request target: bytes up to 0x20 (space included) stop it. */
-    private static final long SPACE_AND_BELOW = 0x21 * ONES;
-    private static final long DEL = 0x7F * ONES;
-    private static final long LF_WORD = LF * ONES;
-
-    /**
-     * Skips, eight bytes at a time, the bytes from {@code i} that are neither below {@code bound} (a byte value
-     * times {@link #ONES}) nor DEL, and returns the first index of the eight where one was seen (or where fewer
-     * than eight are left); the caller's byte-by-byte loop takes it from there. Long values and targets (cookies,
-     * tokens, user agents) are most of a request's head.
-     */
-    private static int skipPlain(byte[] h, int i, long bound) {
-        while (i + Long.BYTES <= h.length) {
-            long w = (long) LONGS.get(h, i);
-            // Per byte, the high bit is set where the byte is below the bound (bytes of 0x80 and up never are),
-            // or, in the second term, where the byte equals DEL: the usual "has a byte less than n" and "has a zero
-            // byte" tricks; exact as to whether any byte of the word matches.
-            long below = (w - bound) & ~w & HIGH_BITS;
-            long del = w ^ DEL;
-            if ((below | ((del - ONES) & ~del & HIGH_BITS)) != 0) {
-                return i;
-            }
-            i += Long.BYTES;
-        }
-        return i;
     }
 
     private static boolean isLineEnd(byte b) {

@@ -5,37 +5,39 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestEncoder;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseDecoder;
-import io.netty.handler.codec.http.HttpStatusClass;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
 
 /**
- * The codec of a connection to an upstream: Netty's response decoder and request encoder, paired so that the
- * response to a {@code HEAD} (or a {@code CONNECT} accepted with 2xx) is read without a body.
+ * The codec of a connection to an upstream: our response decoder ({@link UpstreamResponseDecoder}, which reads plain
+ * responses itself and leaves the rest to Netty's) and Netty's request encoder, paired so that the response to a
+ * {@code HEAD} (or a {@code CONNECT} accepted with 2xx) is read without a body.
  *
- * <p>It differs from Netty's client codec in one way: the request target is written byte for byte. The inbound
+ * <p>The encoder differs from Netty's client codec in one way: the request target is written byte for byte. The inbound
  * decoder turns each byte of the request line into one char (ISO-8859-1), and Netty's encoder writes the target as
  * UTF-8, so a client's raw UTF-8 path ({@code /café} without percent-encoding) would reach the upstream with every
  * byte above 0x7F doubled into two. Writing each char back as the byte it came from keeps the upstream's request
  * line identical to the client's. A target holding a char above 0xFF did not come from the wire; it is written as
  * UTF-8, as before.
  *
- * <p>One instance per upstream channel; confined to its event loop.
+ * <p>Public for the codec benchmark in {@code load-tests}. One instance per upstream channel; confined to its event
+ * loop.
  */
-final class UpstreamHttpCodec extends CombinedChannelDuplexHandler<HttpResponseDecoder, HttpRequestEncoder> {
+public final class UpstreamHttpCodec extends CombinedChannelDuplexHandler<UpstreamResponseDecoder, HttpRequestEncoder> {
 
     /** Methods of the requests sent and not yet answered, oldest first. */
     private final ArrayDeque<HttpMethod> sent = new ArrayDeque<>(4);
 
-    UpstreamHttpCodec(HttpDecoderConfig config) {
-        init(new ResponseDecoder(config), new RequestEncoder());
+    /**
+     * @param fastResponses whether plain responses are decoded by our fast path ({@link UpstreamResponseDecoder}),
+     *                      or every response by Netty's decoder
+     */
+    public UpstreamHttpCodec(HttpDecoderConfig config, boolean fastResponses) {
+        init(new UpstreamResponseDecoder(config, sent, fastResponses), new RequestEncoder());
     }
 
     private final class RequestEncoder extends HttpRequestEncoder {
@@ -81,30 +83,6 @@ final class UpstreamHttpCodec extends CombinedChannelDuplexHandler<HttpResponseD
                 }
             }
             return true;
-        }
-    }
-
-    private final class ResponseDecoder extends HttpResponseDecoder {
-
-        ResponseDecoder(HttpDecoderConfig config) {
-            super(config);
-        }
-
-        @Override
-        protected boolean isContentAlwaysEmpty(HttpMessage msg) {
-            HttpResponse response = (HttpResponse) msg;
-            if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
-                // Not the final response: the request it belongs to is still waiting for that.
-                return super.isContentAlwaysEmpty(msg);
-            }
-            HttpMethod method = sent.pollFirst();
-            if (HttpMethod.HEAD.equals(method)) {
-                return true;
-            }
-            if (HttpMethod.CONNECT.equals(method) && response.status().codeClass() == HttpStatusClass.SUCCESS) {
-                return true;
-            }
-            return super.isContentAlwaysEmpty(msg);
         }
     }
 }

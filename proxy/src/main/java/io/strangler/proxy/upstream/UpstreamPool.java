@@ -67,7 +67,8 @@ public final class UpstreamPool {
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast("codec", new UpstreamHttpCodec(new HttpDecoderConfig()
                                 .setMaxHeaderSize(MAX_RESPONSE_HEADER_BYTES)
-                                .setMaxInitialLineLength(MAX_RESPONSE_HEADER_BYTES)));
+                                .setMaxInitialLineLength(MAX_RESPONSE_HEADER_BYTES),
+                                upstream.config().fastResponseDecoder()));
                         ch.pipeline().addLast("connection", new UpstreamConnection(UpstreamPool.this,
                                 responseTimeoutNanos));
                     }

@@ -14,7 +14,7 @@ class ConfigLoaderTest {
             listen: { host: 127.0.0.1, port: "${PORT:-9090}", maxRequestBodyBytes: 2MiB, requestHeaderTimeout: 5s }
             upstreams:
               legacy:    { url: http://127.0.0.1:9001, connectTimeout: 250ms, responseTimeout: 10s, maxConnections: 32 }
-              candidate: { url: "http://${CANDIDATE_HOST}:9002" }
+              candidate: { url: "http://${CANDIDATE_HOST}:9002", responseDecoder: netty }
             routes:
               - id: orders
                 match: { pathPrefix: /api/orders, methods: [get, POST], host: Shop.Example.com }
@@ -45,6 +45,9 @@ class ConfigLoaderTest {
         assertThat(legacy.maxConnections()).isEqualTo(32);
         assertThat(legacy.hostHeader()).isEqualTo("127.0.0.1:9001");
         assertThat(c.upstreams().get("candidate").host()).isEqualTo("10.0.0.7");
+        assertThat(legacy.responseDecoder()).isEqualTo("strangler");
+        assertThat(legacy.fastResponseDecoder()).isTrue();
+        assertThat(c.upstreams().get("candidate").fastResponseDecoder()).isFalse();
         RouteConfig orders = c.routes().get(0);
         assertThat(orders.methods()).containsExactlyInAnyOrder("GET", "POST");
         assertThat(orders.host()).contains("shop.example.com");
@@ -82,7 +85,7 @@ class ConfigLoaderTest {
                 listen: { maxRequestBodyBytes: 10 potatoes, maxHeaderBytes: 4GiB, requestDecoder: fast }
                 upstreams:
                   legacy: { url: "https://secure:443" }
-                  other: { url: "http://x:1/base" }
+                  other: { url: "http://x:1/base", responseDecoder: Netty }
                 routes:
                   - { id: r, match: { pathPrefix: api, methods: [GET, "G T"] }, legacy: other, mode: canary }
                   - { id: on, match: { pathPrefix: /on }, legacy: legacy }
@@ -96,6 +99,7 @@ class ConfigLoaderTest {
                         .contains("listen.requestDecoder: 'fast' (expected: one of [netty, strangler])")
                         .anyMatch(s -> s.startsWith("upstreams.legacy.url: 'https://secure:443'"))
                         .anyMatch(s -> s.startsWith("upstreams.other.url: 'http://x:1/base' has a path"))
+                        .contains("upstreams.other.responseDecoder: 'Netty' (expected: one of [netty, strangler])")
                         .anyMatch(s -> s.startsWith("routes[0].match.pathPrefix: 'api'"))
                         .anyMatch(s -> s.startsWith("routes[0].match.methods[1]: 'G T'"))
                         .anyMatch(s -> s.startsWith("routes[0].mode: 'canary' (expected: one of legacy, shadow, pilot, "
@@ -103,7 +107,7 @@ class ConfigLoaderTest {
                         .contains("shadowing.backgroundCpu: 'lowest' (expected: one of [idle, low, normal])")
                         .contains("routes[1].id: a boolean (YAML reads on, off, yes, no, true and false unquoted as "
                                 + "booleans; quote the id, e.g. id: \"on\")")
-                        .hasSize(10));
+                        .hasSize(11));
     }
 
     @Test

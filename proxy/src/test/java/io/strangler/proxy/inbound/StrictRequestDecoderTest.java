@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.strangler.proxy.testing.Mutations;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -146,7 +147,7 @@ class StrictRequestDecoderTest {
             byte[] input = VALID.get(random.nextInt(VALID.size())).getBytes(StandardCharsets.ISO_8859_1);
             int edits = 1 + random.nextInt(3);
             for (int e = 0; e < edits; e++) {
-                input = mutate(input, random, interesting);
+                input = Mutations.mutate(input, random, interesting);
             }
             String text = new String(input, StandardCharsets.ISO_8859_1);
             List<String> ours = decode(ours(), text, Integer.MAX_VALUE);
@@ -168,31 +169,6 @@ class StrictRequestDecoderTest {
         }
         // Most mutations break the request; enough must survive for the comparison to mean something.
         assertThat(acceptedByBoth).isGreaterThan(2_000);
-    }
-
-    private static byte[] mutate(byte[] input, Random random, byte[] interesting) {
-        int at = random.nextInt(input.length);
-        byte b = random.nextBoolean() ? interesting[random.nextInt(interesting.length)] : (byte) random.nextInt(256);
-        return switch (random.nextInt(3)) {
-            case 0 -> {
-                byte[] out = input.clone();
-                out[at] = b;
-                yield out;
-            }
-            case 1 -> {
-                byte[] out = new byte[input.length + 1];
-                System.arraycopy(input, 0, out, 0, at);
-                out[at] = b;
-                System.arraycopy(input, at, out, at + 1, input.length - at);
-                yield out;
-            }
-            default -> {
-                byte[] out = new byte[input.length - 1];
-                System.arraycopy(input, 0, out, 0, at);
-                System.arraycopy(input, at + 1, out, at, input.length - at - 1);
-                yield out;
-            }
-        };
     }
 
     @Test

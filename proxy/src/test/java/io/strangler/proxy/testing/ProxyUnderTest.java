@@ -6,12 +6,14 @@ import io.strangler.proxy.config.ConfigException;
 import io.strangler.proxy.config.ConfigLoader;
 import io.strangler.proxy.config.EnvExpander;
 import io.strangler.proxy.config.ProxyConfig;
+import io.strangler.proxy.config.UpstreamConfig;
 import io.strangler.proxy.shadow.ShadowResultListener;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -29,6 +31,9 @@ public final class ProxyUnderTest implements AutoCloseable {
     /** When set, the {@code listen.requestDecoder} of every proxy whose config does not name one. */
     public static final String REQUEST_DECODER_PROPERTY = "strangler.test.requestDecoder";
 
+    /** When set, the {@code responseDecoder} of every upstream of every proxy whose config does not name one. */
+    public static final String RESPONSE_DECODER_PROPERTY = "strangler.test.responseDecoder";
+
     /** {@code yaml} without a {@code listen} section gets one bound to 127.0.0.1:0. */
     public static ProxyUnderTest start(String yaml) {
         return start(yaml, ShadowResultListener.NONE);
@@ -43,6 +48,12 @@ public final class ProxyUnderTest implements AutoCloseable {
             if (decoder != null && !yaml.contains("requestDecoder")) {
                 // The suite runs some classes a second time with our request decoder (pom.xml, surefire).
                 config = config.withListen(config.listen().withRequestDecoder(decoder));
+            }
+            String responseDecoder = System.getProperty(RESPONSE_DECODER_PROPERTY);
+            if (responseDecoder != null && !yaml.contains("responseDecoder")) {
+                Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
+                config.upstreams().forEach((id, u) -> upstreams.put(id, u.withResponseDecoder(responseDecoder)));
+                config = config.withUpstreams(upstreams);
             }
             if (!yaml.contains("store:")) {
                 // No file store unless the test asks for one: tests must not leave databases behind.
