@@ -50,6 +50,8 @@ final class UpstreamResponseDecoder extends ByteToMessageDecoder {
 
     /** Longest head the fast path takes; a longer one, or one split over several reads, goes to Netty's path. */
     static final int FAST_HEAD_BYTES = 4096;
+    /** What is copied first to look for the head's end in. */
+    private static final int FIRST_COPY_BYTES = 1024;
     /** Reads a head may take to arrive whole before it is handed to Netty's decoder, which reads it line by line. */
     private static final int FAST_HEAD_READS = 4;
     private static final byte CR = '\r';
@@ -159,10 +161,17 @@ final class UpstreamResponseDecoder extends ByteToMessageDecoder {
     // ---- the fast path -----------------------------------------------------------------------------------------
 
     private void readHead(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
-        byte[] h = new byte[Math.min(in.readableBytes(), fastHeadBytes)];
+        int available = Math.min(in.readableBytes(), fastHeadBytes);
+        // Most heads are a few hundred bytes, and a read may hold a large body behind one: copy a little first.
+        byte[] h = new byte[Math.min(available, FIRST_COPY_BYTES)];
         in.getBytes(in.readerIndex(), h);
         int headLength = headLength(h);
-        if (headLength == 0 && h.length < fastHeadBytes && ++partialReads < FAST_HEAD_READS
+        if (headLength == 0 && h.length < available) {
+            h = new byte[available];
+            in.getBytes(in.readerIndex(), h);
+            headLength = headLength(h);
+        }
+        if (headLength == 0 && available < fastHeadBytes && ++partialReads < FAST_HEAD_READS
                 && parse(h, linesEnd, false, out)) {
             // Wait for the rest of the head. Netty's decoder would not have emitted anything yet either: the lines
             // so far are all ones it accepts (had one not been, it would have failed the response by now, so it

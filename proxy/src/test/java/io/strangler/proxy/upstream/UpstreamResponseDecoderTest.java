@@ -49,7 +49,9 @@ class UpstreamResponseDecoderTest {
             "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 3\r\nX-Latin: caf\u00e9 \u00ff\r\n"
                     + "Set-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\nbye",
             "HTTP/1.1 299 Whatever It Says\r\nContent-Length: 00012\r\n\r\nhello world!",
-            "HTTP/1.1 200 OK\r\nContent-Length: 20000\r\n\r\n" + "x".repeat(20000));
+            "HTTP/1.1 200 OK\r\nContent-Length: 20000\r\n\r\n" + "x".repeat(20000),
+            // A head longer than the first copy the fast path makes (1 KiB), shorter than what it takes (4 KiB).
+            "HTTP/1.1 200 OK\r\nSet-Cookie: session=" + "c".repeat(1500) + "\r\nContent-Length: 2\r\n\r\nok");
 
     /** Responses the fast path leaves to Netty's decoder, valid and not. */
     private static final List<String> OTHER = List.of(
