@@ -74,6 +74,8 @@ final class UpstreamResponseDecoder extends ByteToMessageDecoder {
     private int partialReads;
     /** Set by {@link #headLength} when the head is not whole: where its last complete line ends. */
     private int linesEnd;
+    /** Whether a 101 went through Netty's decoder: it then keeps every byte that follows. */
+    private boolean switched;
     /** Body bytes still to come on the fast path. */
     private long remaining;
     private final HeadBytes.HeaderLine line = new HeadBytes.HeaderLine();
@@ -147,8 +149,13 @@ final class UpstreamResponseDecoder extends ByteToMessageDecoder {
         for (int k = before; k < out.size(); k++) {
             if (out.get(k) instanceof HttpResponse r
                     && r.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
-                return; // the connection may not carry HTTP/1.1 any more: Netty's decoder keeps it
+                // After it the connection may not carry HTTP/1.1 any more (even once a body of its own has
+                // ended): Netty's decoder keeps the connection to the end.
+                switched = true;
             }
+        }
+        if (switched) {
+            return;
         }
         Object last = out.get(out.size() - 1);
         if (last instanceof LastHttpContent content && content.decoderResult().isSuccess()) {

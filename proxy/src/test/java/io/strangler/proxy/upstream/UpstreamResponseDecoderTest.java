@@ -63,6 +63,9 @@ class UpstreamResponseDecoderTest {
             "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
                     + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\u0001\u0002",
+            // A 101 with a body of its own (an old WebSocket handshake), then what looks like a response.
+            "HTTP/1.1 101 WebSocket Protocol Handshake\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n"
+                    + "Content-Length: 2\r\n\r\nabHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
             "HTTP/1.1 200 OK\r\nX-Folded: first\r\n  second\r\nContent-Length: 0\r\n\r\n",
             "HTTP/1.1 200 OK\nContent-Length: 0\n\n",
             "HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n",
