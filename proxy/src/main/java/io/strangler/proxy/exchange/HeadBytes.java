@@ -60,6 +60,26 @@ public final class HeadBytes {
         return FIELD_CHAR[b];
     }
 
+    /**
+     * A {@code Content-Length} value that both our decoders take: a plain decimal of at most 18 digits (no sign,
+     * no list, no spaces inside); -1 for anything else.
+     */
+    public static long contentLength(AsciiString value) {
+        int n = value.length();
+        if (n == 0 || n > 18) {
+            return -1;
+        }
+        long v = 0;
+        for (int k = 0; k < n; k++) {
+            char c = value.charAt(k);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
     /** The first LF in {@code a[from, to)}, eight bytes at a time, or -1. */
     public static int indexOfLf(byte[] a, int from, int to) {
         int i = from;

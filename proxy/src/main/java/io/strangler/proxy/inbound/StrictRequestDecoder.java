@@ -17,6 +17,8 @@ import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
@@ -283,7 +285,7 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
                 }
                 case TRANSFER_ENCODING -> {
                     transferEncodings++;
-                    if (!value.contentEqualsIgnoreCase(CHUNKED)) {
+                    if (!value.contentEqualsIgnoreCase(HttpHeaderValues.CHUNKED)) {
                         throw bad("a Transfer-Encoding other than chunked");
                     }
                     chunked = true;
@@ -374,33 +376,21 @@ public final class StrictRequestDecoder extends ByteToMessageDecoder {
 
     private enum Framing { CONTENT_LENGTH, TRANSFER_ENCODING, HOST, OTHER }
 
-    private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
-    private static final AsciiString TRANSFER_ENCODING = AsciiString.cached("transfer-encoding");
-    private static final AsciiString HOST = AsciiString.cached("host");
-    private static final AsciiString CHUNKED = AsciiString.cached("chunked");
-
     private static Framing framingHeader(AsciiString name) {
         return switch (name.length()) {
-            case 4 -> name.contentEqualsIgnoreCase(HOST) ? Framing.HOST : Framing.OTHER;
-            case 14 -> name.contentEqualsIgnoreCase(CONTENT_LENGTH) ? Framing.CONTENT_LENGTH : Framing.OTHER;
-            case 17 -> name.contentEqualsIgnoreCase(TRANSFER_ENCODING) ? Framing.TRANSFER_ENCODING : Framing.OTHER;
+            case 4 -> name.contentEqualsIgnoreCase(HttpHeaderNames.HOST) ? Framing.HOST : Framing.OTHER;
+            case 14 -> name.contentEqualsIgnoreCase(HttpHeaderNames.CONTENT_LENGTH)
+                    ? Framing.CONTENT_LENGTH : Framing.OTHER;
+            case 17 -> name.contentEqualsIgnoreCase(HttpHeaderNames.TRANSFER_ENCODING)
+                    ? Framing.TRANSFER_ENCODING : Framing.OTHER;
             default -> Framing.OTHER;
         };
     }
 
-    /** A plain decimal, at most 18 digits (no sign, no list, no spaces inside). */
     private static long contentLength(AsciiString value) {
-        int n = value.length();
-        if (n == 0 || n > 18) {
+        long v = HeadBytes.contentLength(value);
+        if (v < 0) {
             throw bad("a Content-Length that is not a decimal number of at most 18 digits");
-        }
-        long v = 0;
-        for (int k = 0; k < n; k++) {
-            char c = value.charAt(k);
-            if (c < '0' || c > '9') {
-                throw bad("a Content-Length that is not a decimal number of at most 18 digits");
-            }
-            v = v * 10 + (c - '0');
         }
         return v;
     }

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMessage;
@@ -58,8 +59,6 @@ final class UpstreamResponseDecoder extends ByteToMessageDecoder {
     private static final byte LF = '\n';
     // The fast path validates every name and value itself (as Netty's validating headers would); the map need not.
     private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
-    private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
-    private static final AsciiString TRANSFER_ENCODING = AsciiString.cached("transfer-encoding");
 
     private enum State { HEAD, BODY, NETTY }
 
@@ -263,16 +262,15 @@ final class UpstreamResponseDecoder extends ByteToMessageDecoder {
                 return false;
             }
             AsciiString name = line.name();
-            if (name.length() == CONTENT_LENGTH.length() && name.contentEqualsIgnoreCase(CONTENT_LENGTH)) {
+            if (name.contentEqualsIgnoreCase(HttpHeaderNames.CONTENT_LENGTH)) {
                 if (contentLength >= 0) {
                     return false;
                 }
-                contentLength = decimal(line.value());
+                contentLength = HeadBytes.contentLength(line.value());
                 if (contentLength < 0) {
                     return false;
                 }
-            } else if (name.length() == TRANSFER_ENCODING.length()
-                    && name.contentEqualsIgnoreCase(TRANSFER_ENCODING)) {
+            } else if (name.contentEqualsIgnoreCase(HttpHeaderNames.TRANSFER_ENCODING)) {
                 return false;
             }
             if (headers != null) {
@@ -316,23 +314,6 @@ final class UpstreamResponseDecoder extends ByteToMessageDecoder {
             }
         }
         return new HttpResponseStatus(code, new String(h, from, to - from, StandardCharsets.ISO_8859_1));
-    }
-
-    /** A plain decimal of at most 18 digits, or -1. */
-    private static long decimal(AsciiString value) {
-        int n = value.length();
-        if (n == 0 || n > 18) {
-            return -1;
-        }
-        long v = 0;
-        for (int k = 0; k < n; k++) {
-            char c = value.charAt(k);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            v = v * 10 + (c - '0');
-        }
-        return v;
     }
 
     private static boolean isDigit(byte b) {
