@@ -24,7 +24,7 @@ public final class Bench {
                            [--compare-jar <jar>]  (strangler-b runs this build instead: A/B of two builds)
                            [--request minimal|browser]  (browser: each request also carries the ~490 bytes of
                                                      headers of a browser's API call; minimal: Host only)
-                           [--request-decoder netty|strangler]  (Strangler's listen.requestDecoder)
+                           [--request-decoder strangler|netty]  (Strangler's listen.requestDecoder)
                            [--compare-decoder netty|strangler]  (adds strangler-b with this request decoder)
                            [--response-decoder strangler|netty]  (the upstream's responseDecoder)
                            [--compare-response-decoder strangler|netty]  (adds strangler-b with this one)

@@ -26,7 +26,7 @@ import org.HdrHistogram.Histogram;
  *     [--slice-ms 1000] [--guard-ms 200] [--transport auto|io_uring|epoll|nio] [--backend netty|nginx]
  *     [--compare-jvm "&lt;JVM options&gt;"] [--compare-jar path/to/other/strangler.jar]
  *     [--closed-slices 5] [--closed-guard-ms 500] [--request minimal|browser]
- *     [--request-decoder netty|strangler] [--compare-decoder netty|strangler]
+ *     [--request-decoder strangler|netty] [--compare-decoder strangler|netty]
  *     [--response-decoder strangler|netty] [--compare-response-decoder strangler|netty]
  * </pre>
  */
@@ -47,7 +47,7 @@ final class OverheadBenchmark {
     /** Strangler's listen section; the decoder key only when it is not the default, so older builds can run. */
     private static String listen(Map<String, String> opt, String decoder) {
         return "listen: { host: 127.0.0.1, port: 0, ioThreads: 1, transport: " + opt.getOrDefault("transport", "auto")
-                + (decoder.equals("netty") ? "" : ", requestDecoder: " + decoder) + " }\n";
+                + (decoder.equals("strangler") ? "" : ", requestDecoder: " + decoder) + " }\n";
     }
 
     /** Strangler's upstream and route; the decoder key only when it is not the default, so older builds can run. */
@@ -83,7 +83,7 @@ final class OverheadBenchmark {
         // minimal: only Host, as most load tools send; browser: the ~490 bytes of headers of a browser's API call.
         List<Map.Entry<String, String>> headers = requestKind.equals("browser") ? LoadGenerator.BROWSER_HEADERS
                 : List.of();
-        String decoder = decoder(opt, "request-decoder", "netty");
+        String decoder = decoder(opt, "request-decoder", "strangler");
         String compareDecoder = decoder(opt, "compare-decoder", decoder);
         String responseDecoder = decoder(opt, "response-decoder", "strangler");
         String compareResponseDecoder = decoder(opt, "compare-response-decoder", responseDecoder);

@@ -17,8 +17,8 @@ import java.time.Duration;
  * @param requestHeaderTimeout time from a request's first byte to the end of its headers (slower: 408 and close)
  * @param idleTimeout an idle keep-alive connection, or a request body that stalls, is closed after this long
  * @param drainTimeout on shutdown, how long in-flight requests may take to finish
- * @param requestDecoder {@code netty} (Netty's HTTP/1.1 request decoder) or {@code strangler} (ours: stricter about
- *                       framing and syntax, and cheaper per request; see docs/configuration.md)
+ * @param requestDecoder {@code strangler} (ours, the default: stricter about framing and syntax, and cheaper per
+ *                       request; see docs/configuration.md) or {@code netty} (Netty's HTTP/1.1 request decoder)
  */
 public record ListenConfig(
         String host,
@@ -41,7 +41,7 @@ public record ListenConfig(
     public static final Duration DEFAULT_REQUEST_HEADER_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
-    public static final String DEFAULT_REQUEST_DECODER = "netty";
+    public static final String DEFAULT_REQUEST_DECODER = "strangler";
 
     public ListenConfig {
         requireNonNull(host, "host");

@@ -38,8 +38,8 @@ class ConfigLoaderTest {
         assertThat(c.listen().maxRequestBodyBytes()).isEqualTo(2 * 1024 * 1024);
         assertThat(c.listen().requestHeaderTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.listen().maxHeaderBytes()).isEqualTo(ListenConfig.DEFAULT_MAX_HEADER_BYTES);
-        assertThat(c.listen().requestDecoder()).isEqualTo("netty");
-        assertThat(c.listen().strictDecoder()).isFalse();
+        assertThat(c.listen().requestDecoder()).isEqualTo("strangler");
+        assertThat(c.listen().strictDecoder()).isTrue();
         UpstreamConfig legacy = c.upstreams().get("legacy");
         assertThat(legacy.connectTimeout()).isEqualTo(Duration.ofMillis(250));
         assertThat(legacy.maxConnections()).isEqualTo(32);

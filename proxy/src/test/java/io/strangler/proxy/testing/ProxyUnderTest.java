@@ -46,7 +46,7 @@ public final class ProxyUnderTest implements AutoCloseable {
             ProxyConfig config = new ConfigLoader(EnvExpander.of(Map.of())).parse(full, "test.yaml");
             String decoder = System.getProperty(REQUEST_DECODER_PROPERTY);
             if (decoder != null && !yaml.contains("requestDecoder")) {
-                // The suite runs some classes a second time with our request decoder (pom.xml, surefire).
+                // The suite runs some classes a second time with Netty's request decoder (pom.xml, surefire).
                 config = config.withListen(config.listen().withRequestDecoder(decoder));
             }
             String responseDecoder = System.getProperty(RESPONSE_DECODER_PROPERTY);
