@@ -230,7 +230,7 @@ final class Exchange implements UpstreamResponseListener {
             }
         }
         if (hopByHop) {
-            HopByHop.remove(h);
+            HopByHop.strip(h);
             // Connection may have named one of these as hop-by-hop: then it is gone, and ours goes in.
             hasProto = h.contains(X_FORWARDED_PROTO);
             hasForwardedHost = h.contains(X_FORWARDED_HOST);
