@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -22,6 +23,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.strangler.proxy.exchange.HopByHop;
 import io.strangler.proxy.inbound.StrictRequestDecoder;
+import io.strangler.proxy.inbound.StrictServerCodec;
 import io.strangler.proxy.upstream.UpstreamHttpCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -94,6 +96,10 @@ public class HttpCodecBenchmark {
     private HttpHeaders strictRequestHeaders;
     private HttpHeaders responseHeaders;
     private HttpHeaders upstreamResponseHeaders;
+    private EmbeddedChannel upstreamExchange;
+    private EmbeddedChannel clientExchange;
+    private HttpHeaders forwardedRequestHeaders;
+    private HttpHeaders servedResponseHeaders;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -108,6 +114,17 @@ public class HttpCodecBenchmark {
         responseHeaders = decodeResponse().headers().copy();
         // Not copied: a copy would turn the views into Strings. The views keep the array of their one head alive.
         upstreamResponseHeaders = decodeResponseStrangler().headers();
+        upstreamExchange = new EmbeddedChannel(new UpstreamHttpCodec(new HttpDecoderConfig(), true));
+        clientExchange = new EmbeddedChannel(new StrictServerCodec(8192, 16 * 1024, 64 * 1024));
+        // As the exchange passes them on: the decoders' views (not copied), ours added at the end.
+        forwardedRequestHeaders = decodeRequestStrangler().headers();
+        forwardedRequestHeaders.remove(HttpHeaderNames.HOST);
+        forwardedRequestHeaders.add(HttpHeaderNames.HOST, "127.0.0.1:8081").add("X-Forwarded-For", "127.0.0.1")
+                .add("X-Forwarded-Proto", "http").add("X-Forwarded-Host", "shop.example.com")
+                .add(HttpHeaderNames.VIA, "1.1 strangler").add("X-Request-Id", "0123456789abcdef0123456789abcdef");
+        servedResponseHeaders = decodeResponse(upstreamCodec).headers();
+        HopByHop.strip(servedResponseHeaders);
+        servedResponseHeaders.add(HttpHeaderNames.VIA, "1.1 strangler");
     }
 
     @TearDown(Level.Trial)
@@ -118,6 +135,8 @@ public class HttpCodecBenchmark {
         responseDecoder.finishAndReleaseAll();
         upstreamCodec.finishAndReleaseAll();
         responseEncoder.finishAndReleaseAll();
+        upstreamExchange.finishAndReleaseAll();
+        clientExchange.finishAndReleaseAll();
     }
 
     /** The client's request head, decoded as the proxy's inbound codec does. */
@@ -207,6 +226,36 @@ public class HttpCodecBenchmark {
                 headers, HttpHeaders.EMPTY_HEADERS);
         responseEncoder.writeOutbound(response);
         return drainOutbound(responseEncoder);
+    }
+
+    /**
+     * The upstream side of one proxied request through the proxy's own upstream codec: the request written from
+     * the headers the exchange forwards (our decoder's views, the proxy's own added), the response read back.
+     */
+    @Benchmark
+    public HttpResponse upstreamExchange() {
+        FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
+                "/api/orders/12345/items?expand=prices&page=2", Unpooled.EMPTY_BUFFER, forwardedRequestHeaders,
+                HttpHeaders.EMPTY_HEADERS);
+        upstreamExchange.writeOutbound(request);
+        drainOutbound(upstreamExchange);
+        return decodeResponse(upstreamExchange);
+    }
+
+    /**
+     * The client side of one proxied request through the proxy's own client codec ({@code listen.requestDecoder:
+     * strangler}): the request read, the response written from the headers the exchange serves (the fast path's
+     * views, stripped of {@code Connection}, {@code Via} added).
+     */
+    @Benchmark
+    public int clientExchange() {
+        clientExchange.writeInbound(Unpooled.wrappedBuffer(requestBytes));
+        ReferenceCountUtil.release(clientExchange.readInbound());
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                Unpooled.wrappedBuffer(responseBytes, responseBytes.length - BODY.length(), BODY.length()),
+                servedResponseHeaders, HttpHeaders.EMPTY_HEADERS);
+        clientExchange.writeOutbound(response);
+        return drainOutbound(clientExchange);
     }
 
     /** The floor: the request's bytes copied into a new direct buffer, as forwarding them as bytes would. */

@@ -5,9 +5,11 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.strangler.proxy.exchange.HeaderLines;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -23,6 +25,9 @@ import java.util.List;
  * byte above 0x7F doubled into two. Writing each char back as the byte it came from keeps the upstream's request
  * line identical to the client's. A target holding a char above 0xFF did not come from the wire; it is written as
  * UTF-8, as before.
+ *
+ * <p>Header fields are written by {@link HeaderLines}: the same bytes as Netty's encoder writes, but the client's
+ * fields that our request decoder handed on in one piece are copied as one.
  *
  * <p>Public for the codec benchmark in {@code load-tests}. One instance per upstream channel; confined to its event
  * loop.
@@ -48,6 +53,12 @@ public final class UpstreamHttpCodec extends CombinedChannelDuplexHandler<Upstre
                 sent.addLast(request.method());
             }
             super.encode(ctx, msg, out);
+        }
+
+        /** The same bytes as Netty's, with the fields still in one piece from our decoder copied as one. */
+        @Override
+        protected void encodeHeaders(HttpHeaders headers, ByteBuf buf) {
+            HeaderLines.write(headers, buf);
         }
 
         @Override
