@@ -41,26 +41,21 @@ public final class HeaderLines {
             CharSequence name = e.getKey();
             CharSequence value = e.getValue();
             int lineEnd = lineEnd(name, value);
-            if (lineEnd >= 0) {
-                byte[] array = ((AsciiString) name).array();
-                int lineStart = ((AsciiString) name).arrayOffset();
-                if (array == run && lineStart == runEnd) {
-                    runEnd = lineEnd;
-                    continue;
-                }
-                if (run != null) {
-                    buf.writeBytes(run, runStart, runEnd - runStart);
-                }
-                run = array;
-                runStart = lineStart;
+            byte[] array = lineEnd < 0 ? null : ((AsciiString) name).array();
+            int lineStart = lineEnd < 0 ? 0 : ((AsciiString) name).arrayOffset();
+            if (array != null && array == run && lineStart == runEnd) {
                 runEnd = lineEnd;
                 continue;
             }
             if (run != null) {
                 buf.writeBytes(run, runStart, runEnd - runStart);
-                run = null;
             }
-            writeField(name, value, buf);
+            run = array;
+            runStart = lineStart;
+            runEnd = lineEnd;
+            if (array == null) {
+                writeField(name, value, buf);
+            }
         }
         if (run != null) {
             buf.writeBytes(run, runStart, runEnd - runStart);

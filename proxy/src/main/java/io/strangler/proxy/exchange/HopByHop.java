@@ -33,8 +33,8 @@ public final class HopByHop {
     }
 
     /**
-     * Strips hop-by-hop headers from {@code headers} in place. One pass over the headers notes which fixed kinds are present and what
-     * {@code Connection} names; then only those are removed. Most messages carry none, or only
+     * Strips hop-by-hop headers from {@code headers} in place. One pass over the headers notes which fixed kinds
+     * are present and what {@code Connection} names; then only those are removed. Most messages carry none, or only
      * {@code Connection: keep-alive}: that is one pass and one removal instead of a lookup for each of the nine
      * kinds. Runs twice per proxied request (its headers to the upstream, the response's to the client).
      */
@@ -100,10 +100,8 @@ public final class HopByHop {
             while (to > from && isOws(list.charAt(to - 1))) {
                 to--;
             }
-            if (to > from) {
-                if (fixedIndex(list, from, to) < 0) {
-                    headers.remove(list.subSequence(from, to).toString());
-                }
+            if (to > from && fixedIndex(list, from, to) < 0) {
+                headers.remove(list.subSequence(from, to).toString());
             }
             start = end + 1;
         }

@@ -1,7 +1,7 @@
 package io.strangler.proxy.inbound;
 
-import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
